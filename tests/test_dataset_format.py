@@ -1,0 +1,52 @@
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import check_dataset
+
+from kegan.dataset import read_dataset, split_objects, write_dataset
+from kegan.dataset.format import Dataset
+from kegan.errors import DataError
+
+
+def test_round_trip_keeps_content_and_passes_checker(toy_dataset, tmp_path):
+    write_dataset(toy_dataset, tmp_path / "d")
+    check_dataset(tmp_path / "d")
+    back = read_dataset(tmp_path / "d")
+    assert back.device_ids == toy_dataset.device_ids
+    for a, b in zip(back.series(), toy_dataset.series(), strict=True):
+        np.testing.assert_allclose(a, b)
+    assert back.meta["counts"]["objects"] == 40
+    assert back.meta["fingerprint"] == read_dataset(tmp_path / "d").meta["fingerprint"]
+
+
+def test_invalid_records_are_rejected_with_the_row(tmp_path):
+    ds = Dataset.from_series(["a"], ["x"], [np.array([[0.0, 1, 60], [-1.0, 2, 70]])])
+    with pytest.raises(DataError, match=r"row 1: A=-1.0, expected A >= 0"):
+        write_dataset(ds, tmp_path / "bad")
+    assert not (tmp_path / "bad").exists()
+
+
+def test_unknown_format_version_is_a_clear_error(toy_dataset, tmp_path):
+    import json
+
+    write_dataset(toy_dataset, tmp_path / "d")
+    meta = json.loads((tmp_path / "d" / "dataset.json").read_text())
+    meta["format_version"] = 99
+    (tmp_path / "d" / "dataset.json").write_text(json.dumps(meta))
+    with pytest.raises(DataError, match="format_version 99"):
+        read_dataset(tmp_path / "d")
+
+
+def test_split_is_stratified_seeded_and_disjoint(toy_dataset):
+    tr, te = split_objects(toy_dataset, 0.7, seed=3)
+    assert set(tr).isdisjoint(te) and len(tr) + len(te) == 40
+    cats = dict(zip(toy_dataset.device_ids, toy_dataset.categories, strict=True))
+    assert pd.Series([cats[d] for d in te]).value_counts().to_dict() == {f"cat{c}": 3 for c in range(4)}
+    assert split_objects(toy_dataset, 0.7, seed=3) == (tr, te)
+
+
+def test_single_object_category_goes_to_training_with_a_warning():
+    ds = Dataset.from_series(["a", "b", "c"], ["x", "x", "y"], [np.ones((2, 3))] * 3)
+    with pytest.warns(UserWarning, match="y"):
+        tr, te = split_objects(ds, 0.7, seed=0)
+    assert "c" in tr
