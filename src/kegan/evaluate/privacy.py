@@ -4,14 +4,14 @@ series is not shareable, however faithful.)
 Three measures, on the TSTR feature vectors (:mod:`kegan.evaluate.features`) standardised with the
 training part's mean and spread:
 
-- ``identical_share``: the share of synthetic series identical (A, P, L record by record, rounded to
-  9 decimals) to a real series of the training or held-out part; ``identical_to_train_share`` the same
+- ``share_identical``: the share of synthetic series identical (A, P, L record by record, rounded to
+  9 decimals) to a real series of the training or held-out part; ``share_identical_to_train`` the same
   for the training part only. Anything above 0 means real series were reproduced verbatim.
 - distance to closest record (DCR): for equal-sized random samples of synthetic and held-out objects,
   the Euclidean distance from each to its nearest training object; ``dcr_synthetic_median`` and
   ``dcr_holdout_median``. A generator that learnt the distribution puts its objects about as far from
   the training objects as unseen real objects are; much smaller synthetic distances mean memorisation.
-- ``closer_to_train_share``: against equal-sized random samples of the training and held-out parts,
+- ``share_closer_to_train``: against equal-sized random samples of the training and held-out parts,
   the share of synthetic objects whose nearest training object is closer than their nearest held-out
   object (ties count half). 0.5 means no sign of copying; towards 1 the synthetic objects sit on top of
   training objects. When the training part is larger than the held-out part only a sample of it is
@@ -52,8 +52,8 @@ def privacy(synthetic: Dataset, train: Dataset, holdout: Dataset, seed: int = 0)
     """Copying measures of ``synthetic`` against the real ``train`` part (what the generator saw) and a
     real ``holdout`` part (what it did not see).
 
-    Returns ``{"identical_share", "identical_to_train_share", "dcr_synthetic_median",
-    "dcr_holdout_median", "closer_to_train_share", "n_synthetic", "n_train", "n_holdout", "n_dcr_sample",
+    Returns ``{"share_identical", "share_identical_to_train", "dcr_synthetic_median",
+    "dcr_holdout_median", "share_closer_to_train", "n_synthetic", "n_train", "n_holdout", "n_dcr_sample",
     "n_reference_sample"}``; the holdout-based entries are None when ``holdout`` is empty.
     Raises DataError when ``synthetic`` or ``train`` has no objects.
     """
@@ -64,14 +64,14 @@ def privacy(synthetic: Dataset, train: Dataset, holdout: Dataset, seed: int = 0)
     train_keys = set(_series_keys(train))
     real_keys = train_keys | set(_series_keys(holdout))
     out: dict[str, Any] = {
-        "identical_share": float(np.mean([k in real_keys for k in syn_keys])),
-        "identical_to_train_share": float(np.mean([k in train_keys for k in syn_keys])),
+        "share_identical": float(np.mean([k in real_keys for k in syn_keys])),
+        "share_identical_to_train": float(np.mean([k in train_keys for k in syn_keys])),
         "n_synthetic": len(synthetic),
         "n_train": len(train),
         "n_holdout": len(holdout),
     }
     none = dict.fromkeys(
-        ("dcr_synthetic_median", "dcr_holdout_median", "closer_to_train_share", "n_dcr_sample", "n_reference_sample")
+        ("dcr_synthetic_median", "dcr_holdout_median", "share_closer_to_train", "n_dcr_sample", "n_reference_sample")
     )
     if len(holdout) == 0:
         return out | none
@@ -97,7 +97,7 @@ def privacy(synthetic: Dataset, train: Dataset, holdout: Dataset, seed: int = 0)
     return out | {
         "dcr_synthetic_median": float(np.median(dcr_syn)),
         "dcr_holdout_median": float(np.median(dcr_hold)),
-        "closer_to_train_share": float(closer.mean()),
+        "share_closer_to_train": float(closer.mean()),
         "n_dcr_sample": int(k),
         "n_reference_sample": int(r),
     }
