@@ -1,0 +1,288 @@
+"""`ingest`: captures and packet tables plus a device table -> a kegan dataset (docs/ingest.md).
+
+Stages: find the input files (walk.py), read each into IP packets (capture.py + packets.py, or
+tables.py), decide its device (devices.py), form objects (one per capture, or one per device), cut each
+object's packets into records (records.py), collect its observations (observations.py), and write the
+dataset atomically (dataset/io.py). Nothing is written until everything has been read.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .. import __version__
+from ..dataset.format import OBSERVATION_COLUMNS, Dataset
+from ..dataset.io import write_dataset
+from ..errors import DataError, ParameterError
+from ..progress import say, track
+from .capture import open_capture
+from .devices import DeviceTable, Manifest, folder_device
+from .observations import assign_dns, assign_remote, summarize
+from .packets import HEAD, Packets, decode, padded
+from .records import cut_records, seconds_to_ns
+from .tables import TableOptions, read_table
+from .walk import InputFile, discover
+
+OBJECT_MODES = ("capture", "device")
+UNKNOWN_POLICIES = ("error", "skip", "unknown")
+UNKNOWN_CATEGORY = "unknown"
+
+
+@dataclass
+class IngestReport:
+    """What ingest read, skipped and built; ``dataset`` is the result (also written when ``out`` was given)."""
+
+    dataset: Dataset
+    out: Path | None
+    files_read: int = 0
+    captures: int = 0
+    tables: int = 0
+    files_skipped: dict[str, int] = field(default_factory=dict)
+    frames: int = 0  # capture frames plus table rows
+    packets: int = 0  # IPv4/IPv6 packets that count
+    non_ip_skipped: int = 0
+    duplicates_dropped: int = 0
+    unknown_skipped: int = 0  # files (or table groups) dropped by unknown_device="skip"
+    found_by: dict[str, int] = field(default_factory=dict)  # manifest / folder / key / table column / unknown
+    objects: int = 0
+    records: int = 0
+    categories: int = 0
+    devices_without_traffic: list[str] = field(default_factory=list)
+    dns_unparsed: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+    def counts(self) -> dict:
+        return {
+            "files_read": self.files_read, "captures": self.captures, "tables": self.tables,
+            "files_skipped": sum(self.files_skipped.values()), "frames": self.frames, "packets": self.packets,
+            "non_ip_skipped": self.non_ip_skipped, "duplicates_dropped": self.duplicates_dropped,
+            "unknown_device_skipped": self.unknown_skipped, "devices_without_traffic": len(self.devices_without_traffic),
+            "damaged_files": len(self.warnings),
+        }
+
+
+@dataclass
+class _Unit:
+    """The packets of one capture, or of one device's rows in one table."""
+
+    object_id: str
+    device: str
+    known: bool
+    packets: Packets
+    source: str
+
+
+def ingest(
+    inputs: list[Path],
+    devices: Path | None = None,
+    out: Path | None = None,
+    *,
+    window: float | None = 1.0,
+    gap: float | None = None,
+    object_mode: str = "capture",
+    manifest: Path | None = None,
+    unknown_device: str = "error",
+    strict: bool = False,
+    table: TableOptions | None = None,
+    progress: bool = True,
+) -> IngestReport:
+    """Read captures/packet tables into a dataset; write it to ``out`` (atomically) when given.
+
+    ``inputs``: files or folders. ``devices``: the device table (CSV/Parquet, columns ``device``,
+    ``category``, optional keys ``mac``/``ip``, other columns are attributes); without one every device
+    is unknown. Records are cut by ``window`` seconds, or by idle ``gap`` seconds when ``gap`` is given.
+    ``object_mode``: "capture" (one object per file) or "device" (one per device, files merged).
+    ``unknown_device``: "error", "skip" or "unknown" (category "unknown").
+    Raises DataError for bad input (naming file and offset/row), ParameterError for bad settings.
+    """
+    if object_mode not in OBJECT_MODES:
+        raise ParameterError(f"--object {object_mode!r}: expected one of {', '.join(OBJECT_MODES)}")
+    if unknown_device not in UNKNOWN_POLICIES:
+        raise ParameterError(f"--unknown-device {unknown_device!r}: expected one of {', '.join(UNKNOWN_POLICIES)}")
+    if gap is not None:
+        window_ns, gap_ns, sampling = None, seconds_to_ns(gap, "--gap"), {"mode": "gap", "window": None, "gap": gap}
+    elif window is not None:
+        window_ns, gap_ns, sampling = seconds_to_ns(window, "--window"), None, {"mode": "window", "window": window, "gap": None}
+    else:
+        raise ParameterError("give --window or --gap")
+    if not inputs:
+        raise ParameterError("no input: name capture files, packet tables or folders")
+    table = table or TableOptions()
+    dev_table = DeviceTable.load(Path(devices)) if devices is not None else None
+    if dev_table is None and unknown_device != "unknown":
+        raise ParameterError("no --devices table: give one, or --unknown-device unknown to ingest without categories")
+    man = Manifest.load(Path(manifest), dev_table) if manifest is not None and dev_table is not None else None
+    if manifest is not None and dev_table is None:
+        raise ParameterError("--manifest needs a --devices table to check its device names against")
+
+    exclude = {Path(p).resolve() for p in (devices, manifest) if p is not None}
+    walk = discover([Path(p) for p in inputs], exclude)
+    report = IngestReport(dataset=None, out=Path(out) if out is not None else None)  # type: ignore[arg-type]
+    report.files_skipped = dict(walk.skipped)
+    if not walk.files:
+        raise DataError(f"{', '.join(map(str, inputs))}: no capture or packet table found "
+                        f"(skipped {sum(walk.skipped.values())} other files)")
+    if progress:
+        n_caps = sum(f.kind == "capture" for f in walk.files)
+        say(f"inputs: {n_caps} captures, {len(walk.files) - n_caps} packet tables; "
+            f"skipped {sum(walk.skipped.values())} other files {dict(walk.skipped) or ''}")
+
+    units: list[_Unit] = []
+    found = Counter()
+    files = track(walk.files, "reading") if progress else walk.files
+    for item in files:
+        for unit, how in _read(item, dev_table, man, table, unknown_device, strict, report):
+            found[how] += 1
+            if unit is not None:
+                units.append(unit)
+    report.files_read = len(walk.files)
+    report.found_by = dict(found)
+    if progress:
+        say(f"packets: {report.frames} frames/rows, {report.packets} IPv4/IPv6 packets, "
+            f"{report.non_ip_skipped} non-IP frames skipped; devices found by {dict(found)}")
+    if not units:
+        raise DataError("every input was skipped as an unknown device; nothing to ingest")
+
+    ds = _build(units, dev_table, object_mode, window_ns, gap_ns, report, progress)
+    seen = set(ds.devices["device"])
+    report.devices_without_traffic = [d for d in (dev_table.names if dev_table else []) if d not in seen]
+    report.objects, report.records, report.categories = len(ds), len(ds.records), len(ds.category_names)
+    ds.meta = {
+        "created_by": f"kegan {__version__} ingest",
+        "sources": [str(Path(p).resolve()) for p in inputs],
+        "device_table": str(Path(devices).resolve()) if devices is not None else None,
+        "manifest": str(Path(manifest).resolve()) if manifest is not None else None,
+        "key_columns": dev_table.key_columns if dev_table else ["device"],
+        "sampling": {**sampling, "object": object_mode, "time_unit": "s", "length": "IP layer bytes"},
+        "unknown_device": unknown_device,
+        "table_columns": table.as_dict() if report.tables else None,
+        "counts": report.counts(),
+        "devices_without_traffic": report.devices_without_traffic,
+        "warnings": report.warnings,
+    }
+    report.dataset = ds
+    if progress:
+        say(f"dataset: {report.objects} objects, {report.records} records, {report.categories} categories; "
+            f"{len(report.devices_without_traffic)} devices in the table without traffic")
+    if out is not None:
+        write_dataset(ds, out)
+        ds.meta.setdefault("counts", {})
+    return report
+
+
+def _read(item: InputFile, dev_table: DeviceTable | None, man: Manifest | None, opts: TableOptions,
+          policy: str, strict: bool, report: IngestReport):
+    """Yield (unit or None when skipped, how its device was found) for one input file."""
+    if item.kind == "table":
+        report.tables += 1
+        for key, packets in read_table(item.path, opts):
+            report.frames += len(packets)
+            report.packets += len(packets)
+            if key is not None:
+                devs = dev_table.by_key(key) if dev_table else []
+                if len(set(devs)) > 1:
+                    raise DataError(f"{item.path}: device key {key!r} (column {opts.device!r}) is shared by devices "
+                                    f"{', '.join(sorted(set(devs)))} in {dev_table.path}; use a key that tells them apart")
+                device, how = (devs[0], "table column") if devs else (None, None)
+                object_id = f"{item.relative}#{devs[0] if devs else key}"
+            else:
+                device, how = _by_name(item, dev_table, man)
+                object_id = item.relative
+            yield _unit(item, object_id, device, how, packets, policy, report, key)
+        return
+    report.captures += 1
+    buf, frames = open_capture(item.path, strict)
+    report.warnings += frames.warnings
+    packets, skipped = decode(padded(buf), frames)
+    report.frames += len(frames)
+    report.non_ip_skipped += skipped
+    if not len(packets):
+        raise DataError(f"{item.path}: no IPv4/IPv6 packet among its {len(frames)} frames (expected at least one)")
+    report.packets += len(packets)
+    assign_remote(packets)
+    report.dns_unparsed += assign_dns(buf, packets)
+    packets.head = np.ascontiguousarray(packets.head)
+    device, how = _by_name(item, dev_table, man)
+    if device is None and dev_table is not None:
+        device = dev_table.by_traffic(packets, str(item.path))
+        how = "key" if device else None
+    yield _unit(item, item.relative, device, how, packets, policy, report, None)
+
+
+def _by_name(item: InputFile, dev_table: DeviceTable | None, man: Manifest | None) -> tuple[str | None, str | None]:
+    if man is not None:
+        device = man.lookup(item.path, item.relative)
+        if device:
+            return device, "manifest"
+    if dev_table is not None:
+        device = folder_device(Path(item.relative), item.root, dev_table)
+        if device:
+            return device, "folder"
+    return None, None
+
+
+def _unit(item: InputFile, object_id: str, device: str | None, how: str | None, packets: Packets, policy: str,
+          report: IngestReport, key: str | None):
+    if device is not None:
+        return _Unit(object_id, device, True, packets, str(item.path)), how
+    if policy == "error":
+        what = f"device key {key!r}" if key is not None else "its folder names, the manifest and the MAC/IP keys"
+        raise DataError(f"{item.path}: no device in the device table matches ({what}); add the device to the "
+                        "table or use --unknown-device skip|unknown")
+    if policy == "skip":
+        report.unknown_skipped += 1
+        return None, "skipped (unknown)"
+    parts = Path(item.relative).parts
+    name = key if key is not None else (parts[-2] if len(parts) > 1 else item.root.name or Path(parts[-1]).stem)
+    return _Unit(object_id, name, False, packets, str(item.path)), "unknown"
+
+
+def _dedupe(p: Packets) -> tuple[Packets, int]:
+    """Drop exact duplicates: same time, same IP length and same first IP header bytes."""
+    key = np.empty(len(p), dtype=[("t", "<i8"), ("n", "<i8"), ("h", f"V{HEAD}")])
+    key["t"], key["n"] = p.time_ns, p.length
+    key["h"] = np.ascontiguousarray(p.head).view(f"V{HEAD}").ravel()
+    _, first = np.unique(key, return_index=True)
+    first.sort()
+    return p.take(first), len(p) - len(first)
+
+
+def _build(units: list[_Unit], dev_table: DeviceTable | None, object_mode: str, window_ns: int | None,
+           gap_ns: int | None, report: IngestReport, progress: bool) -> Dataset:
+    groups: dict[str, list[_Unit]] = {}
+    for u in units:
+        groups.setdefault(u.object_id if object_mode == "capture" else u.device, []).append(u)
+    ids = sorted(groups)
+    attr_cols = [c for c in dev_table.frame.columns if c not in ("device", "category")] if dev_table else []
+    rows, series, observations = [], [], []
+    for object_id in (track(ids, "cutting records") if progress else ids):
+        group = groups[object_id]
+        packets = Packets.concat([u.packets for u in group]) if len(group) > 1 else group[0].packets
+        if object_mode == "device":
+            packets, dropped = _dedupe(packets)
+            report.duplicates_dropped += dropped
+        order = np.argsort(packets.time_ns, kind="stable")
+        packets = packets.take(order)
+        series.append(cut_records(packets.time_ns, packets.length, window_ns, gap_ns))
+        device = group[0].device
+        if group[0].known:
+            info = dev_table.row(device)
+            prefer = {m for m, devs in dev_table.macs.items() if device in devs}
+        else:
+            info = {"category": UNKNOWN_CATEGORY, **{c: "" for c in attr_cols}}
+            prefer = set()
+        rows.append({"device_id": object_id, "device": device, "category": info["category"],
+                     **{c: info[c] for c in attr_cols}})
+        observations.append(summarize(object_id, packets, prefer))
+    devices = pd.DataFrame(rows, columns=["device_id", "device", "category", *attr_cols])
+    ds = Dataset.from_series(devices["device_id"].tolist(), devices["category"].tolist(), series,
+                             attributes=devices.drop(columns=["device_id", "category"]))
+    ds.devices = ds.devices[["device_id", "device", "category", *attr_cols]]
+    obs = pd.concat(observations, ignore_index=True) if observations else pd.DataFrame(columns=OBSERVATION_COLUMNS)
+    ds.observations = obs.astype({"device_id": str, "kind": str, "value": str, "count": "int64"})
+    return ds

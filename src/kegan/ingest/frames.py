@@ -1,0 +1,54 @@
+"""Frames as the container readers hand them on: one row per captured frame, all numpy arrays.
+
+A container reader (``pcap.py``, ``pcapng.py``) walks the record headers of one in-memory capture and
+returns :class:`Frames`; it never copies packet bytes. ``packets.py`` then decodes the link and IP
+headers of all frames at once from the same buffer.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..errors import DataError
+
+
+class IngestWarning(UserWarning):
+    """A capture was damaged but its complete packets were kept (``strict=True`` makes it an error)."""
+
+
+@dataclass
+class Frames:
+    """Record headers of one capture; every array has shape (n,) and int64 dtype unless noted.
+
+    ``data_offset`` is the byte offset of each frame's first captured byte in the capture buffer,
+    ``captured`` the bytes stored (snaplen-trimmed), ``original`` the length on the wire,
+    ``linktype`` the LINKTYPE_* number of the frame's interface (int32).
+    """
+
+    time_ns: np.ndarray
+    data_offset: np.ndarray
+    captured: np.ndarray
+    original: np.ndarray
+    linktype: np.ndarray
+    container: str = "pcap"
+    warnings: list[str] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.time_ns)
+
+
+def damaged(name: str, offset: int, what: str, strict: bool, sink: list[str]) -> None:
+    """Report a truncated or corrupt tail at byte ``offset``: a warning, or DataError when ``strict``."""
+    msg = f"{name}: byte offset {offset}: {what}; the complete packets before it are kept"
+    if strict:
+        raise DataError(msg.replace("; the complete packets before it are kept", " (--strict)"))
+    sink.append(msg)
+    warnings.warn(msg, IngestWarning, stacklevel=3)
+
+
+def empty_frames(container: str) -> Frames:
+    z = np.zeros(0, dtype=np.int64)
+    return Frames(z, z, z, z, np.zeros(0, dtype=np.int32), container)

@@ -1,0 +1,151 @@
+"""IP packets decoded in bulk from a capture buffer: one numpy array per header field.
+
+Lengths are the IP layer's own (IPv4 Total Length, IPv6 40 + Payload Length), so the same packets give
+the same lengths whatever the link type, and snaplen-trimmed frames still give their true length.
+When a header states an impossible length (IPv4 Total Length below 20, as captures taken before TCP
+segmentation offload show, or an IPv6 jumbogram's 0) the frame's original length minus the link header
+is used instead.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .frames import Frames
+from .linktypes import decode_link
+
+HEAD = 48  # IP header bytes kept per packet: addresses, and the start of the transport header (dedup key)
+PAD = 128  # zero bytes appended to the buffer so that header reads past a short last frame stay inside
+PORT_PROTOCOLS = (6, 17, 132)  # TCP, UDP, SCTP: ports in the first 4 bytes of the transport header
+V4_MAPPED = np.array([0] * 10 + [0xFF, 0xFF], dtype=np.uint8)
+
+
+@dataclass
+class Packets:
+    """IPv4/IPv6 packets, arrays of shape (n,) unless noted.
+
+    ``time_ns`` int64; ``length`` int64 bytes at the IP layer; ``version`` 4/6; ``proto`` transport
+    protocol number, -1 when not captured; ``src``/``dst`` (n, 16) uint8 addresses (IPv4 as
+    ::ffff:a.b.c.d), ``has_addr`` whether they were captured; ``sport``/``dport`` int64, -1 when absent;
+    ``src_mac``/``dst_mac`` int64 48-bit MACs, -1 when the link layer has none; ``head`` (n, 48) uint8
+    first IP bytes, zero past the captured ones (the identity of a packet, for dropping duplicates);
+    ``ip_start`` absolute offset of the IP header in the buffer, ``ip_captured`` bytes captured from
+    it on, ``transport`` offset of the transport header from the IP header (-1 when absent) -- these
+    three only mean something together with the buffer they were decoded from.
+    """
+
+    time_ns: np.ndarray
+    length: np.ndarray
+    version: np.ndarray
+    proto: np.ndarray
+    src: np.ndarray
+    dst: np.ndarray
+    has_addr: np.ndarray
+    sport: np.ndarray
+    dport: np.ndarray
+    src_mac: np.ndarray
+    dst_mac: np.ndarray
+    head: np.ndarray
+    ip_start: np.ndarray
+    ip_captured: np.ndarray
+    transport: np.ndarray
+    # Filled by observations.assign_remote/assign_dns: the far end of each packet as the object sees it.
+    remote: np.ndarray | None = None  # (n, 16) uint8
+    has_remote: np.ndarray | None = None  # (n,) bool
+    remote_port: np.ndarray | None = None  # (n,) int64, -1 when absent
+    dns: np.ndarray | None = None  # (n,) object: tuple of (kind, value) pairs, or None
+
+    def __len__(self) -> int:
+        return len(self.time_ns)
+
+    def take(self, index: np.ndarray) -> Packets:
+        """The packets at ``index`` (indices or boolean mask), as a new Packets."""
+        return Packets(**{k: None if v is None else v[index] for k, v in vars(self).items()})
+
+    @staticmethod
+    def concat(parts: list[Packets]) -> Packets:
+        fields = {}
+        for k in vars(parts[0]):
+            values = [getattr(p, k) for p in parts]
+            fields[k] = None if any(v is None for v in values) else np.concatenate(values)
+        return Packets(**fields)
+
+    @staticmethod
+    def from_columns(time_ns: np.ndarray, length: np.ndarray, **columns: np.ndarray) -> Packets:
+        """Packets with only times and lengths known (packet tables); other fields absent unless given."""
+        n = len(time_ns)
+        minus = np.full(n, -1, dtype=np.int64)
+        fields = dict(
+            time_ns=time_ns.astype(np.int64), length=length.astype(np.int64), version=np.zeros(n, np.int64),
+            proto=minus.copy(), src=np.zeros((n, 16), np.uint8), dst=np.zeros((n, 16), np.uint8),
+            has_addr=np.zeros(n, bool), sport=minus.copy(), dport=minus.copy(), src_mac=minus.copy(),
+            dst_mac=minus.copy(), head=np.zeros((n, HEAD), np.uint8), ip_start=minus.copy(),
+            ip_captured=np.zeros(n, np.int64), transport=minus.copy(),
+        )
+        fields.update(columns)
+        return Packets(**fields)
+
+
+def padded(buf: bytes) -> np.ndarray:
+    """The capture buffer as uint8 with PAD zero bytes after it."""
+    return np.frombuffer(buf + bytes(PAD), dtype=np.uint8)
+
+
+def decode(arr: np.ndarray, frames: Frames) -> tuple[Packets, int]:
+    """Decode every frame's link and IP headers; returns (IP packets in file order, frames skipped).
+
+    ``arr`` comes from :func:`padded`. Skipped frames are those without an IPv4/IPv6 packet (ARP,
+    EAPOL, 802.3 LLC ...) or whose IP header is cut before its length field.
+    """
+    n = len(frames)
+    start, captured = frames.data_offset, frames.captured
+    ip_offset = np.full(n, -1, dtype=np.int64)
+    link_version = np.zeros(n, dtype=np.int64)
+    src_mac = np.full(n, -1, dtype=np.int64)
+    dst_mac = np.full(n, -1, dtype=np.int64)
+    for lt in np.unique(frames.linktype):
+        sel = frames.linktype == lt
+        info = decode_link(arr, start[sel], captured[sel], int(lt))
+        ip_offset[sel], link_version[sel] = info.ip_offset, info.version
+        src_mac[sel], dst_mac[sel] = info.src_mac, info.dst_mac
+
+    ip_start = start + np.maximum(ip_offset, 0)
+    avail = captured - ip_offset
+    head = arr[ip_start[:, None] + np.arange(HEAD)]  # (n, HEAD)
+    head[np.arange(HEAD)[None, :] >= avail[:, None]] = 0
+    nibble = (head[:, 0] >> 4).astype(np.int64)
+    version = np.where(link_version > 0, link_version, nibble)
+    ok = (ip_offset >= 0) & (nibble == version) & (
+        ((version == 4) & (avail >= 4)) | ((version == 6) & (avail >= 6)))
+
+    h = head.astype(np.int64)
+    v4 = version == 4
+    ihl = (h[:, 0] & 15) * 4
+    stated = np.where(v4, (h[:, 2] << 8) | h[:, 3], 40 + ((h[:, 4] << 8) | h[:, 5]))
+    implausible = np.where(v4, stated < 20, (stated == 40) & (h[:, 6] == 0))
+    length = np.where(implausible, frames.original - ip_offset, stated)
+    ok &= length > 0
+
+    proto = np.where(v4, np.where(avail >= 10, h[:, 9], -1), np.where(avail >= 7, h[:, 6], -1))
+    has_addr = np.where(v4, avail >= 20, avail >= 40)
+    src = np.where(v4[:, None], np.concatenate([np.broadcast_to(V4_MAPPED, (n, 12)), head[:, 12:16]], axis=1),
+                   head[:, 8:24])
+    dst = np.where(v4[:, None], np.concatenate([np.broadcast_to(V4_MAPPED, (n, 12)), head[:, 16:20]], axis=1),
+                   head[:, 24:40])
+    src[~has_addr] = 0
+    dst[~has_addr] = 0
+    later_fragment = v4 & ((((h[:, 6] & 0x1F) << 8) | h[:, 7]) != 0)
+    transport = np.where(v4, ihl, 40)
+    has_ports = np.isin(proto, PORT_PROTOCOLS) & ~later_fragment & (avail >= transport + 4)
+    ports = arr[(ip_start + transport)[:, None] + np.arange(4)].astype(np.int64)  # (n, 4)
+    sport = np.where(has_ports, (ports[:, 0] << 8) | ports[:, 1], -1)
+    dport = np.where(has_ports, (ports[:, 2] << 8) | ports[:, 3], -1)
+
+    packets = Packets(
+        time_ns=frames.time_ns, length=length, version=version, proto=proto, src=src, dst=dst,
+        has_addr=has_addr, sport=sport, dport=dport, src_mac=src_mac, dst_mac=dst_mac, head=head,
+        ip_start=ip_start, ip_captured=avail, transport=np.where(has_ports, transport, -1),
+    ).take(ok)
+    return packets, int(n - ok.sum())

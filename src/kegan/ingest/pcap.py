@@ -1,0 +1,90 @@
+"""Classic libpcap files: micro- or nanosecond timestamps, either byte order.
+
+The only per-packet Python work is following the chain of record lengths (each record header says
+where the next one starts); the 16-byte record headers are then read in bulk with numpy.
+"""
+
+from __future__ import annotations
+
+import struct
+
+import numpy as np
+
+from ..errors import DataError
+from .frames import Frames, damaged, empty_frames
+from .linktypes import check_linktype
+
+# magic as read little-endian -> (byte order, nanosecond timestamps)
+PCAP_MAGICS = {
+    0xA1B2C3D4: ("<", False),
+    0xD4C3B2A1: (">", False),
+    0xA1B23C4D: ("<", True),
+    0x4D3CB2A1: (">", True),
+}
+FILE_HEADER = 24
+RECORD_HEADER = 16
+# A record longer than this is taken for garbage, not a packet (libpcap's own sanity bound is 256 KiB).
+MAX_RECORD = 1 << 18
+
+
+def is_pcap(head: bytes) -> bool:
+    return len(head) >= 4 and struct.unpack("<I", head[:4])[0] in PCAP_MAGICS
+
+
+def read_pcap(buf: bytes, name: str, strict: bool = False) -> Frames:
+    """Record headers of the classic pcap in ``buf``.
+
+    Raises DataError for a cut file header or an unsupported link type; a truncated last record or
+    trailing garbage keeps the complete records before it and warns with the byte offset (DataError
+    when ``strict``).
+    """
+    order, nano = PCAP_MAGICS[struct.unpack("<I", buf[:4])[0]]
+    sink: list[str] = []
+    if len(buf) < FILE_HEADER:
+        raise DataError(f"{name}: byte offset 0: pcap file header is cut short ({len(buf)} of {FILE_HEADER} bytes)")
+    snaplen, network = struct.unpack_from(order + "II", buf, 16)
+    linktype = network & 0xFFFF  # the upper bits may carry FCS flags
+    check_linktype(linktype, f"{name}: byte offset 20")
+    max_record = max(MAX_RECORD, min(snaplen, 1 << 26))
+
+    # Follow the length chain; (n,) record offsets.
+    offsets: list[int] = []
+    append = offsets.append
+    read_len = struct.Struct(order + "I").unpack_from
+    n = len(buf)
+    off = FILE_HEADER
+    while off + RECORD_HEADER <= n:
+        incl = read_len(buf, off + 8)[0]
+        end = off + RECORD_HEADER + incl
+        if incl > max_record:
+            damaged(name, off, f"record claims {incl} captured bytes (more than {max_record}): garbage, not a packet",
+                    strict, sink)
+            break
+        if end > n:
+            damaged(name, off, f"last packet is truncated (record needs {RECORD_HEADER + incl} bytes, "
+                    f"{n - off} left)", strict, sink)
+            break
+        append(off)
+        off = end
+    else:
+        if off < n:
+            damaged(name, off, f"{n - off} trailing bytes are too few for a record header", strict, sink)
+    if not offsets:
+        frames = empty_frames("pcap-ns" if nano else "pcap")
+        frames.warnings = sink
+        return frames
+
+    arr = np.frombuffer(buf, dtype=np.uint8)
+    offs = np.asarray(offsets, dtype=np.int64)
+    # (n, 4) record header words: ts_sec, ts_frac, incl_len, orig_len
+    words = arr[offs[:, None] + np.arange(RECORD_HEADER)].view(order + "u4").astype(np.int64)
+    frac_ns = words[:, 1] if nano else words[:, 1] * 1000
+    return Frames(
+        time_ns=words[:, 0] * 1_000_000_000 + frac_ns,
+        data_offset=offs + RECORD_HEADER,
+        captured=words[:, 2],
+        original=words[:, 3],
+        linktype=np.full(len(offs), linktype, dtype=np.int32),
+        container="pcap-ns" if nano else "pcap",
+        warnings=sink,
+    )
