@@ -109,7 +109,7 @@ class KEGAN:
         if embeddings is None:
             raise ParameterError("embeddings are required when use_knowledge is True "
                                  "(run `kegan kg DATASET` first, or train with --no-knowledge)")
-        k = np.asarray(embeddings, dtype=np.float32)
+        k = np.array(embeddings, dtype=np.float32)  # a private, writable copy
         if k.ndim != 2 or k.shape[0] != len(dataset) or k.shape[1] < 1:
             raise DataError(f"embeddings have shape {k.shape}, expected ({len(dataset)}, dim) row-aligned with "
                             "the dataset's devices")

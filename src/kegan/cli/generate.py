@@ -1,0 +1,59 @@
+"""`kegan generate`: sample a synthetic dataset from a trained model directory."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import typer
+
+from ..dataset import write_dataset
+
+# Attribute columns never copied into a synthetic dataset by --like: names, MACs and addresses.
+IDENTIFYING = re.compile(r"(^device$|device_id|name|mac|ip|addr|serial)", re.IGNORECASE)
+
+
+def generate(
+    model: Path = typer.Argument(..., help="A model directory written by `kegan train`."),
+    n: int = typer.Option(..., "--n", help="Number of synthetic objects."),
+    out: Path = typer.Option(..., "--out", help="Synthetic dataset directory to write (replaced atomically)."),
+    seed: int = typer.Option(0, "--seed", help="Same model and seed: the same dataset."),
+    like: str = typer.Option(None, "--like", help="Condition on the embeddings of a dataset directory, or of the "
+                             "training objects matching column=value[,column=value] (e.g. manufacturer=D-Link)."),
+    device: str = typer.Option("auto", "--device", help="auto, cpu or cuda."),
+) -> None:
+    """Generate a synthetic dataset (ids syn-000001..., devices: device_id and category).
+
+    Examples:
+      kegan generate runs/model --n 1000 --out runs/synthetic
+      kegan generate runs/model --n 200 --out runs/dlink --like manufacturer=D-Link
+      kegan generate runs/model --n 200 --out runs/like-new --like runs/new-devices
+    """
+    from ..knowledge.embeddings_io import read_embeddings
+    from ..model import KEGAN
+
+    m = KEGAN.load(model, device=device)
+    embeddings, attributes = None, {}
+    if like is not None:
+        if Path(like).is_dir():
+            _, embeddings = read_embeddings(like)
+            source = f"{len(embeddings)} objects of {like}"
+        else:
+            rows, attributes = m.rows_like(like)
+            embeddings = m.embeddings_[rows]
+            source = f"{len(rows)} training objects with {like}"
+    ds = m.sample(n, seed=seed, embeddings=embeddings)
+    for col, value in attributes.items():
+        if col != "category" and not IDENTIFYING.search(col):
+            ds.devices[col] = value
+    if like is not None:
+        ds.meta["like"] = like
+    write_dataset(ds, out)
+    counts = ds.devices["category"].value_counts()
+    cats = ", ".join(f"{c} {k}" for c, k in counts.items())
+    cond = f" conditioned on {source}" if like is not None else ""
+    typer.echo(f"generated {len(ds)} objects, {len(ds.records)} records{cond}; categories: {cats}; -> {out}/")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("generate")(generate)
