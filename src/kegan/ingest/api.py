@@ -16,13 +16,13 @@ import numpy as np
 import pandas as pd
 
 from .. import __version__
-from ..dataset.format import OBSERVATION_COLUMNS, Dataset
+from ..dataset.format import Dataset
 from ..dataset.io import write_dataset
 from ..errors import DataError, ParameterError
 from ..progress import say, track
 from .capture import open_capture
 from .devices import DeviceTable, Manifest, folder_device
-from .observations import assign_dns, assign_remote, summarize
+from .observations import assign_dns, assign_remote, observation_frame, summarize
 from .packets import HEAD, Packets, decode, padded
 from .records import cut_records, seconds_to_ns
 from .tables import TableOptions, read_table
@@ -129,14 +129,16 @@ def ingest(
                         f"(skipped {sum(walk.skipped.values())} other files)")
     if progress:
         n_caps = sum(f.kind == "capture" for f in walk.files)
+        why = ", ".join(f"{v} {k}" for k, v in sorted(walk.skipped.items()))
         say(f"inputs: {n_caps} captures, {len(walk.files) - n_caps} packet tables; "
-            f"skipped {sum(walk.skipped.values())} other files {dict(walk.skipped) or ''}")
+            f"skipped {sum(walk.skipped.values())} files" + (f" ({why})" if why else ""))
 
     units: list[_Unit] = []
     found = Counter()
     files = track(walk.files, "reading") if progress else walk.files
+    dns_cache: dict = {}  # one run's DNS payloads (less their id) -> observations: setups repeat their lookups
     for item in files:
-        for unit, how in _read(item, dev_table, man, table, unknown_device, strict, report):
+        for unit, how in _read(item, dev_table, man, table, unknown_device, strict, report, dns_cache):
             found[how] += 1
             if unit is not None:
                 units.append(unit)
@@ -144,7 +146,8 @@ def ingest(
     report.found_by = dict(found)
     if progress:
         say(f"packets: {report.frames} frames/rows, {report.packets} IPv4/IPv6 packets, "
-            f"{report.non_ip_skipped} non-IP frames skipped; devices found by {dict(found)}")
+            f"{report.non_ip_skipped} non-IP frames skipped; devices found by "
+            + ", ".join(f"{k} {v}" for k, v in sorted(found.items())))
     if not units:
         raise DataError("every input was skipped as an unknown device; nothing to ingest")
 
@@ -171,12 +174,11 @@ def ingest(
             f"{len(report.devices_without_traffic)} devices in the table without traffic")
     if out is not None:
         write_dataset(ds, out)
-        ds.meta.setdefault("counts", {})
     return report
 
 
 def _read(item: InputFile, dev_table: DeviceTable | None, man: Manifest | None, opts: TableOptions,
-          policy: str, strict: bool, report: IngestReport):
+          policy: str, strict: bool, report: IngestReport, dns_cache: dict):
     """Yield (unit or None when skipped, how its device was found) for one input file."""
     if item.kind == "table":
         report.tables += 1
@@ -205,7 +207,7 @@ def _read(item: InputFile, dev_table: DeviceTable | None, man: Manifest | None, 
         raise DataError(f"{item.path}: no IPv4/IPv6 packet among its {len(frames)} frames (expected at least one)")
     report.packets += len(packets)
     assign_remote(packets)
-    report.dns_unparsed += assign_dns(buf, packets)
+    report.dns_unparsed += assign_dns(buf, packets, dns_cache)
     packets.head = np.ascontiguousarray(packets.head)
     device, how = _by_name(item, dev_table, man)
     if device is None and dev_table is not None:
@@ -260,6 +262,7 @@ def _build(units: list[_Unit], dev_table: DeviceTable | None, object_mode: str, 
     ids = sorted(groups)
     attr_cols = [c for c in dev_table.frame.columns if c not in ("device", "category")] if dev_table else []
     rows, series, observations = [], [], []
+    info_of = {d: r for d, r in zip(dev_table.names, dev_table.frame.to_dict("records"), strict=True)} if dev_table else {}
     for object_id in (track(ids, "cutting records") if progress else ids):
         group = groups[object_id]
         packets = Packets.concat([u.packets for u in group]) if len(group) > 1 else group[0].packets
@@ -271,18 +274,17 @@ def _build(units: list[_Unit], dev_table: DeviceTable | None, object_mode: str, 
         series.append(cut_records(packets.time_ns, packets.length, window_ns, gap_ns))
         device = group[0].device
         if group[0].known:
-            info = dev_table.row(device)
+            info = info_of[device]
             prefer = {m for m, devs in dev_table.macs.items() if device in devs}
         else:
             info = {"category": UNKNOWN_CATEGORY, **{c: "" for c in attr_cols}}
             prefer = set()
         rows.append({"device_id": object_id, "device": device, "category": info["category"],
                      **{c: info[c] for c in attr_cols}})
-        observations.append(summarize(object_id, packets, prefer))
+        observations += summarize(object_id, packets, prefer)
     devices = pd.DataFrame(rows, columns=["device_id", "device", "category", *attr_cols])
     ds = Dataset.from_series(devices["device_id"].tolist(), devices["category"].tolist(), series,
                              attributes=devices.drop(columns=["device_id", "category"]))
     ds.devices = ds.devices[["device_id", "device", "category", *attr_cols]]
-    obs = pd.concat(observations, ignore_index=True) if observations else pd.DataFrame(columns=OBSERVATION_COLUMNS)
-    ds.observations = obs.astype({"device_id": str, "kind": str, "value": str, "count": "int64"})
+    ds.observations = observation_frame(observations)
     return ds

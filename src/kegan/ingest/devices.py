@@ -12,6 +12,7 @@ between them: when key matching ends in such a tie it is an error that asks for 
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 from dataclasses import dataclass, field
@@ -109,9 +110,13 @@ class DeviceTable:
                         table.ips.setdefault(ip_key(value, where), []).append(row["device"])
         return table
 
-    @property
+    @functools.cached_property
     def names(self) -> list[str]:
         return self.frame["device"].tolist()
+
+    @functools.cached_property
+    def name_set(self) -> frozenset[str]:
+        return frozenset(self.names)
 
     def row(self, device: str) -> dict[str, str]:
         """The table's columns for ``device`` (all strings)."""
@@ -119,7 +124,7 @@ class DeviceTable:
 
     def by_key(self, value: str) -> list[str]:
         """Devices a key value names: a device name, or a MAC or IP in a key column."""
-        if value in set(self.names):
+        if value in self.name_set:
             return [value]
         try:
             return list(self.macs.get(parse_mac(value, ""), []))
@@ -199,7 +204,7 @@ class Manifest:
 
 def folder_device(relative: Path, root: Path, table: DeviceTable) -> str | None:
     """The nearest folder name from the file up to the input root (included) that names a device."""
-    known = set(table.names)
+    known = table.name_set
     for part in reversed(relative.parts[:-1]):
         if part in known:
             return part

@@ -9,6 +9,7 @@ DNS answers pair the question's name with every A/AAAA address in the reply ("na
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import socket
 from collections import Counter
@@ -76,38 +77,54 @@ def assign_remote(p: Packets) -> None:
     p.remote_port = np.where(src_own | ~dst_own, p.dport, p.sport)
 
 
-def assign_dns(buf: bytes, p: Packets) -> int:
-    """Parse UDP/53 payloads with dpkt; fills ``p.dns``; returns how many could not be parsed."""
+def assign_dns(buf: bytes, p: Packets, cache: dict[bytes, tuple | None] | None = None) -> int:
+    """Parse UDP/53 payloads with dpkt; fills ``p.dns``; returns how many could not be parsed.
+
+    ``cache`` maps a payload without its 2-byte transaction id to what it yielded: setups repeat the
+    same questions and answers, so most messages are parsed once per run.
+    """
     p.dns = np.full(len(p), None, dtype=object)
+    cache = {} if cache is None else cache
     idx = np.flatnonzero((p.proto == 17) & (p.transport >= 0) & ((p.sport == 53) | (p.dport == 53)))
     failed = 0
     for i in idx.tolist():
         start = int(p.ip_start[i] + p.transport[i] + 8)
         end = int(p.ip_start[i] + min(p.ip_captured[i], p.length[i]))
-        try:
-            msg = dpkt.dns.DNS(buf[start:end])
-        except (dpkt.UnpackError, IndexError, ValueError, struct_error):  # dpkt lets struct.error escape
+        key = buf[start + 2:end]
+        if key not in cache:
+            cache[key] = _parse_dns(buf[start:end])
+        found = cache[key]
+        if found is False:
             failed += 1
-            continue
-        found: list[tuple[str, str]] = []
-        if msg.qr == dpkt.dns.DNS_Q:
-            found += [(OBS_DNS_QUERY, _name(q.name)) for q in msg.qd if q.name]
-        elif msg.qd:
-            qname = _name(msg.qd[0].name)
-            for rr in msg.an:
-                if rr.type == dpkt.dns.DNS_A and len(rr.rdata) == 4:
-                    found.append((OBS_DNS_ANSWER, f"{qname}={socket.inet_ntop(socket.AF_INET, rr.rdata)}"))
-                elif rr.type == dpkt.dns.DNS_AAAA and len(rr.rdata) == 16:
-                    found.append((OBS_DNS_ANSWER, f"{qname}={socket.inet_ntop(socket.AF_INET6, rr.rdata)}"))
-        if found:
-            p.dns[i] = tuple(found)
+        elif found:
+            p.dns[i] = found
     return failed
+
+
+def _parse_dns(payload: bytes) -> tuple | bool:
+    """((kind, value), ...) of one DNS message; False when dpkt cannot parse it."""
+    try:
+        msg = dpkt.dns.DNS(payload)
+    except (dpkt.UnpackError, IndexError, ValueError, struct_error):  # dpkt lets struct.error escape
+        return False
+    found: list[tuple[str, str]] = []
+    if msg.qr == dpkt.dns.DNS_Q:
+        found += [(OBS_DNS_QUERY, _name(q.name)) for q in msg.qd if q.name]
+    elif msg.qd:
+        qname = _name(msg.qd[0].name)
+        for rr in msg.an:
+            if rr.type == dpkt.dns.DNS_A and len(rr.rdata) == 4:
+                found.append((OBS_DNS_ANSWER, f"{qname}={socket.inet_ntop(socket.AF_INET, rr.rdata)}"))
+            elif rr.type == dpkt.dns.DNS_AAAA and len(rr.rdata) == 16:
+                found.append((OBS_DNS_ANSWER, f"{qname}={socket.inet_ntop(socket.AF_INET6, rr.rdata)}"))
+    return tuple(found)
 
 
 def _name(name: str) -> str:
     return name.lower().rstrip(".")
 
 
+@functools.lru_cache(maxsize=65536)
 def format_ip(addr: bytes) -> str:
     ip = ipaddress.IPv6Address(addr)
     return str(ip.ipv4_mapped or ip)
@@ -127,35 +144,39 @@ def choose_mac(p: Packets, prefer: set[int]) -> tuple[int, int] | None:
     return int(uniq[best]), int(counts[best])
 
 
+@functools.lru_cache(maxsize=4096)
 def vendor(mac: int) -> str | None:
+    """The MAC's OUI registrant from netaddr's bundled registry; None when unregistered."""
     try:
         return str(EUI(mac).oui.registration().org)
     except (NotRegisteredError, IndexError, ValueError):
         return None
 
 
-def summarize(device_id: str, p: Packets, prefer_macs: set[int]) -> pd.DataFrame:
+def summarize(device_id: str, p: Packets, prefer_macs: set[int]) -> list[tuple[str, str, str, int]]:
     """Observation rows (device_id, kind, value, count) of one object's packets."""
-    rows: list[tuple[str, str, int]] = []
+    rows: list[tuple[str, str, str, int]] = []
     if p.has_remote is not None and p.has_remote.any():
         uniq, counts = np.unique(as_void(p.remote[p.has_remote]), return_counts=True)
-        rows += [(OBS_REMOTE_IP, format_ip(u.tobytes()), int(c)) for u, c in zip(uniq, counts, strict=True)]
+        rows += [(device_id, OBS_REMOTE_IP, format_ip(u.tobytes()), int(c)) for u, c in zip(uniq, counts, strict=True)]
     if p.remote_port is not None:
-        ports = Counter()
         sel = (p.remote_port >= 0) & np.isin(p.proto, list(PROTOCOL_NAMES))
-        pairs, counts = np.unique(np.c_[p.proto[sel], p.remote_port[sel]], axis=0, return_counts=True)
-        for (proto, port), c in zip(pairs.tolist(), counts.tolist(), strict=True):
-            ports[f"{PROTOCOL_NAMES[proto]}/{port}"] += c
-        rows += [(OBS_REMOTE_PORT, k, v) for k, v in ports.items()]
+        if sel.any():
+            pairs, counts = np.unique(np.c_[p.proto[sel], p.remote_port[sel]], axis=0, return_counts=True)
+            rows += [(device_id, OBS_REMOTE_PORT, f"{PROTOCOL_NAMES[proto]}/{port}", c)
+                     for (proto, port), c in zip(pairs.tolist(), counts.tolist(), strict=True)]
     if p.dns is not None:
         names = Counter(pair for found in p.dns if found for pair in found)
-        rows += [(kind, value, c) for (kind, value), c in names.items()]
+        rows += [(device_id, kind, value, c) for (kind, value), c in names.items()]
     mac = choose_mac(p, prefer_macs)
     if mac is not None:
-        rows.append((OBS_MAC, format_mac(mac[0]), mac[1]))
+        rows.append((device_id, OBS_MAC, format_mac(mac[0]), mac[1]))
         org = vendor(mac[0])
         if org:
-            rows.append((OBS_MAC_VENDOR, org, mac[1]))
-    frame = pd.DataFrame(rows, columns=list(OBSERVATION_COLUMNS[1:]))
-    frame.insert(0, "device_id", device_id)
-    return frame.sort_values(["kind", "value"], kind="stable").reset_index(drop=True)
+            rows.append((device_id, OBS_MAC_VENDOR, org, mac[1]))
+    return sorted(rows)
+
+
+def observation_frame(rows: list[tuple[str, str, str, int]]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=list(OBSERVATION_COLUMNS)).astype(
+        {"device_id": str, "kind": str, "value": str, "count": "int64"})
