@@ -3,7 +3,8 @@
 Which end of a packet is "remote" is decided per capture file without looking at MACs, so raw-IP and
 loopback captures give the same observations as Ethernet ones: the object's own address is, per IP
 version, the unicast address found in the most packets; the other end of each packet is remote (for a
-packet touching neither own address, its destination). DNS queries are the names in UDP/53 questions;
+packet touching neither own address, its destination; ties between addresses seen equally often go to a
+link-local, then a private one). DNS queries are the names in UDP/53 questions;
 DNS answers pair the question's name with every A/AAAA address in the reply ("name=ip").
 """
 
@@ -54,6 +55,12 @@ def _unspecified(addrs: np.ndarray) -> np.ndarray:
     return ~addrs.any(axis=1) | (v4 & ~addrs[:, 12:].any(axis=1))
 
 
+def _local_rank(addr: bytes) -> int:
+    ip = ipaddress.IPv6Address(addr)
+    ip = ip.ipv4_mapped or ip
+    return 2 if ip.is_link_local else int(ip.is_private)
+
+
 def assign_remote(p: Packets) -> None:
     """Fill ``p.remote``, ``p.has_remote`` and ``p.remote_port`` for the packets of one capture."""
     n = len(p)
@@ -69,7 +76,9 @@ def assign_remote(p: Packets) -> None:
         if not len(both):
             continue
         uniq, counts = np.unique(as_void(both), return_counts=True)
-        own = uniq[np.argmax(counts)]  # ties: the lowest address, so the choice is reproducible
+        top = np.flatnonzero(counts == counts.max())
+        # ties (a capture of one packet): prefer a link-local, then a private address, then the lowest
+        own = uniq[min(top, key=lambda i: (-_local_rank(uniq[i].tobytes()), i))]
         src_own |= sel & (src == own)
         dst_own |= sel & (dst == own)
     p.remote = np.where((src_own | ~dst_own)[:, None], p.dst, p.src)
