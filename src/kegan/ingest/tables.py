@@ -47,6 +47,11 @@ def _where(path: Path, row: int) -> str:
     return f"{path} row {row}" + (f" (line {row + 2})" if csv else "")
 
 
+def _show(value) -> str:
+    """A cell as the user wrote it: 'empty' for a missing one."""
+    return "empty" if value is None or (isinstance(value, float) and np.isnan(value)) or value == "" else str(value)
+
+
 def _first(mask: np.ndarray) -> int:
     return int(np.flatnonzero(mask)[0])
 
@@ -58,11 +63,11 @@ def _numbers(frame: pd.DataFrame, column: str, path: Path, what: str) -> np.ndar
     bad = ~np.isfinite(values)
     if bad.any():
         i = _first(bad)
-        raise DataError(f"{_where(path, i)}: column {column!r} is {raw.iloc[i]!r}, expected a finite number ({what})")
+        raise DataError(f"{_where(path, i)}: column {column!r} is {_show(raw.iloc[i])}, expected a finite number ({what})")
     negative = values < 0
     if negative.any():
         i = _first(negative)
-        raise DataError(f"{_where(path, i)}: column {column!r} is {raw.iloc[i]!r}, expected a number >= 0 ({what})")
+        raise DataError(f"{_where(path, i)}: column {column!r} is {_show(raw.iloc[i])}, expected a number >= 0 ({what})")
     return values
 
 
@@ -106,7 +111,7 @@ def read_table(path: Path, opts: TableOptions) -> list[tuple[str | None, Packets
     zero = length < 1
     if zero.any():
         i = _first(zero)
-        raise DataError(f"{_where(path, i)}: column {opts.length!r} is {frame[opts.length].iloc[i]!r}, "
+        raise DataError(f"{_where(path, i)}: column {opts.length!r} is {_show(frame[opts.length].iloc[i])}, "
                         "expected a packet length of at least 1 byte")
 
     columns = {}
@@ -119,7 +124,7 @@ def read_table(path: Path, opts: TableOptions) -> list[tuple[str | None, Packets
         bad = given & ~((port >= 0) & (port <= 65535) & (port == np.round(port)))
         if bad.any():
             i = _first(bad)
-            raise DataError(f"{_where(path, i)}: column {opts.remote_port!r} is {frame[opts.remote_port].iloc[i]!r}, "
+            raise DataError(f"{_where(path, i)}: column {opts.remote_port!r} is {_show(frame[opts.remote_port].iloc[i])}, "
                             "expected a port number 0-65535")
         columns["remote_port"] = np.where(given, np.nan_to_num(port), -1).astype(np.int64)
     if opts.protocol:
