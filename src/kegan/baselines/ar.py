@@ -83,7 +83,7 @@ class ARGenerator(Generator):
         exog = data.one_hot(cats)[:, 1:]
         out = np.zeros((n, data.m_max, EXTENDED_WIDTH))
         for j in range(data.m_max):
-            design = np.concatenate([np.ones((n, 1)), lags.reshape(n, -1), exog], axis=1)
+            design = np.concatenate([np.ones((n, 1)), lags.reshape(n, t * EXTENDED_WIDTH), exog], axis=1)
             step = design @ self.coef_ + rng.standard_normal((n, EXTENDED_WIDTH)) @ self.noise_factor_.T
             out[:, j] = step
             # Feed back values inside the training range so the recursion cannot run away.

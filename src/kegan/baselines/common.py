@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -26,8 +29,29 @@ class Budget:
         return self.limit_s is not None and self.elapsed() >= self.limit_s
 
 
+@contextlib.contextmanager
+def torch_threads(n: int) -> Iterator[None]:
+    """Run with ``n`` torch CPU threads (0: min(2, cores), as KE-GAN), then restore the previous count.
+
+    Tiny networks run far faster on one thread when the cores are shared: measured 0.7 s on 1 thread
+    against 16 s on 2 for the naive GAN's quick fit on the busy 2-core dev machine.
+    """
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(n or max(1, min(2, os.cpu_count() or 1)))
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
 def parse_settings(generator: str, given: dict[str, Any], defaults: dict[str, Any]) -> dict[str, Any]:
-    """Defaults overridden by ``given``; an unknown name or a value that is not positive -> ParameterError."""
+    """Defaults overridden by ``given``, each converted to its default's type.
+
+    Raises ParameterError for an unknown name, a value of the wrong kind, or a value that is not
+    positive (``num_threads`` may be 0, meaning "choose for me").
+    """
     unknown = set(given) - set(defaults)
     if unknown:
         raise ParameterError(
@@ -35,9 +59,16 @@ def parse_settings(generator: str, given: dict[str, Any], defaults: dict[str, An
         )
     out = {}
     for key, default in defaults.items():
-        value = type(default)(given.get(key, default))
-        if value <= 0:
-            raise ParameterError(f"{generator}: {key}={value}, expected a positive {type(default).__name__}")
+        kind = type(default)
+        raw = given.get(key, default)
+        try:
+            value = kind(raw)
+        except (TypeError, ValueError):
+            value = None
+        if value is None or isinstance(raw, bool) or (kind is int and value != raw):
+            raise ParameterError(f"{generator}: {key}={raw!r}, expected a {kind.__name__}")
+        if value < 0 or (value == 0 and key != "num_threads"):
+            raise ParameterError(f"{generator}: {key}={raw!r}, expected a positive {kind.__name__}")
         out[key] = value
     return out
 
@@ -53,8 +84,8 @@ def pad(seqs: list[np.ndarray], length: int) -> np.ndarray:
 
 
 def check_sample(generator: Any, n: int, fitted_attr: str = "data_") -> None:
-    """Raise ParameterError unless ``generator`` has been fitted and ``n`` is an integer >= 0."""
+    """Raise ParameterError unless ``generator`` has been fitted and ``n`` is an integer >= 1."""
     if not hasattr(generator, fitted_attr):
         raise ParameterError(f"{generator.name}: sample() called before fit(); fit the generator first")
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
-        raise ParameterError(f"{generator.name}: n={n!r}, expected a whole number of objects >= 0")
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise ParameterError(f"{generator.name}: n={n!r}, expected a whole number of objects >= 1")

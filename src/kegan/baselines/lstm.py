@@ -26,10 +26,10 @@ from ..dataset.format import Dataset
 from ..device import resolve_device
 from ..seeding import seed_everything
 from .base import Generator, synthetic_dataset
-from .common import Budget, check_sample, pad, parse_settings
+from .common import Budget, check_sample, pad, parse_settings, torch_threads
 from .extended import EXTENDED_WIDTH, TrainingData, length_from_flags
 
-_DEFAULTS: dict[str, Any] = {"hidden": 64, "epochs": 200, "batch_size": 32, "lr": 1e-3}
+_DEFAULTS: dict[str, Any] = {"hidden": 64, "epochs": 200, "batch_size": 32, "lr": 1e-3, "num_threads": 0}
 
 
 def _build(n_categories: int, hidden: int):
@@ -60,7 +60,8 @@ def _build(n_categories: int, hidden: int):
 
 
 class LSTMGenerator(Generator):
-    """Teacher-forced LSTM. Settings: ``hidden`` (64), ``epochs`` (200), ``batch_size`` (32), ``lr``."""
+    """Teacher-forced LSTM. Settings: ``hidden`` (64), ``epochs`` (200), ``batch_size`` (32), ``lr`` (1e-3),
+    ``num_threads`` (0: min(2, cores))."""
 
     name = "lstm"
     neural = True
@@ -74,7 +75,7 @@ class LSTMGenerator(Generator):
 
     @classmethod
     def quick_settings(cls) -> dict[str, Any]:
-        return {"hidden": 16, "epochs": 3, "batch_size": 16}
+        return {"hidden": 16, "epochs": 3, "batch_size": 16, "num_threads": 1}
 
     def _batch(self, data: TrainingData, rows: np.ndarray, torch, device):
         """Inputs (b, T+1, 4+K), targets (b, T, 4), mask (b, T), categories (b,) for objects ``rows``."""
@@ -92,6 +93,10 @@ class LSTMGenerator(Generator):
 
     def fit(self, dataset: Dataset, embeddings: np.ndarray | None = None) -> LSTMGenerator:
         """Train on ``dataset`` (embeddings are ignored) for ``epochs`` or ``max_minutes``. Returns self."""
+        with torch_threads(self.options["num_threads"]):
+            return self._fit(dataset)
+
+    def _fit(self, dataset: Dataset) -> LSTMGenerator:
         import torch
         from torch.nn import functional as fn
 
@@ -137,6 +142,10 @@ class LSTMGenerator(Generator):
     def sample(self, n: int, seed: int = 0) -> Dataset:
         """``n`` synthetic objects; the same ``seed`` gives the same objects."""
         check_sample(self, n)
+        with torch_threads(self.options["num_threads"]):
+            return self._sample(n, seed)
+
+    def _sample(self, n: int, seed: int) -> Dataset:
         import torch
 
         data, model, device = self.data_, self.model_, self.device_

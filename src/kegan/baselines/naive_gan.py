@@ -22,7 +22,7 @@ from ..dataset.format import Dataset
 from ..device import resolve_device
 from ..seeding import seed_everything
 from .base import Generator, synthetic_dataset
-from .common import Budget, check_sample, pad, parse_settings
+from .common import Budget, check_sample, pad, parse_settings, torch_threads
 from .extended import TrainingData
 
 _DEFAULTS: dict[str, Any] = {
@@ -33,6 +33,7 @@ _DEFAULTS: dict[str, Any] = {
     "n_critic": 5,
     "gp_lambda": 10.0,
     "lr": 1e-4,
+    "num_threads": 0,
 }
 
 
@@ -86,7 +87,7 @@ def gradient_penalty(critic, real, fake):
 
 class NaiveGANGenerator(Generator):
     """MLP generator and critic with WGAN-GP. Settings: ``noise_dim``, ``hidden``, ``iterations``,
-    ``batch_size``, ``n_critic``, ``gp_lambda``, ``lr``."""
+    ``batch_size``, ``n_critic``, ``gp_lambda``, ``lr``, ``num_threads`` (0: min(2, cores))."""
 
     name = "naive-gan"
     neural = True
@@ -100,10 +101,14 @@ class NaiveGANGenerator(Generator):
 
     @classmethod
     def quick_settings(cls) -> dict[str, Any]:
-        return {"hidden": 32, "noise_dim": 8, "iterations": 10, "batch_size": 16}
+        return {"hidden": 32, "noise_dim": 8, "iterations": 10, "batch_size": 16, "num_threads": 1}
 
     def fit(self, dataset: Dataset, embeddings: np.ndarray | None = None) -> NaiveGANGenerator:
         """Train on ``dataset`` (embeddings are ignored) for ``iterations`` or ``max_minutes``. Returns self."""
+        with torch_threads(self.options["num_threads"]):
+            return self._fit(dataset)
+
+    def _fit(self, dataset: Dataset) -> NaiveGANGenerator:
         import torch
 
         budget = Budget(self.max_minutes)
@@ -165,6 +170,10 @@ class NaiveGANGenerator(Generator):
     def sample(self, n: int, seed: int = 0) -> Dataset:
         """``n`` synthetic objects (category = the largest output, as the paper); same seed, same objects."""
         check_sample(self, n)
+        with torch_threads(self.options["num_threads"]):
+            return self._sample(n, seed)
+
+    def _sample(self, n: int, seed: int) -> Dataset:
         import torch
 
         data = self.data_
