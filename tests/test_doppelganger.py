@@ -121,6 +121,9 @@ def test_sample_contract(fitted, toy, tmp_path):
     write_dataset(syn, tmp_path / "syn")
     check_dataset(tmp_path / "syn", synthetic=True)
     assert len(read_dataset(tmp_path / "syn")) == 50
+    assert len(fitted.sample(1, seed=3)) == 1
+    with pytest.raises(ParameterError, match="n=0"):
+        fitted.sample(0, seed=3)
 
 
 def test_sample_is_deterministic(fitted):

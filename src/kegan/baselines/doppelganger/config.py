@@ -56,6 +56,10 @@ class DoppelGANgerConfig:
     max_steps: int | None = None
     #: Show a progress bar on stderr while training.
     progress: bool = False
+    #: torch intra-op threads while fitting/sampling on the CPU (restored afterwards); None: torch's
+    #: default. 1 by default: these small networks gain little from threads, and on a shared 2-core
+    #: machine two spinning threads per process made training ~60x slower (docs/doppelganger.md).
+    cpu_threads: int | None = 1
 
     @classmethod
     def from_settings(cls, settings: dict[str, Any]) -> DoppelGANgerConfig:
@@ -81,7 +85,7 @@ class DoppelGANgerConfig:
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise ParameterError(f"doppelganger setting {name}={value!r}: expected an integer >= 1")
-        for name in ("sample_len", "max_length", "max_steps"):
+        for name in ("sample_len", "max_length", "max_steps", "cpu_threads"):
             value = getattr(self, name)
             if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
                 raise ParameterError(f"doppelganger setting {name}={value!r}: expected None or an integer >= 1")

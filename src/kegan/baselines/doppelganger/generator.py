@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, ClassVar
 
 import numpy as np
@@ -27,6 +29,20 @@ from .training import TrainingData, TrainingLog, train_doppelganger
 from .transforms import AutoNormalization, generation_flags
 
 SAMPLE_CHUNK = 1024  # objects generated per forward pass at sampling time
+
+
+@contextmanager
+def cpu_threads(n: int | None, device: torch.device) -> Iterator[None]:
+    """Run the block with ``n`` torch intra-op threads on the CPU, then restore the previous count."""
+    if n is None or device.type != "cpu":
+        yield
+        return
+    before = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 def validate_training_data(dataset: Dataset) -> list[np.ndarray]:
@@ -116,7 +132,8 @@ class DoppelGANger(Generator):
         aux_critic = AuxCritic(len(categories), config).to(device) if config.use_aux_critic else None
         rng = torch.Generator().manual_seed(seed)
         deadline = started + 60.0 * self.max_minutes if self.max_minutes is not None else None
-        log = train_doppelganger(network, critic, aux_critic, data, config, rng, deadline=deadline)
+        with cpu_threads(config.cpu_threads, device):
+            log = train_doppelganger(network, critic, aux_critic, data, config, rng, deadline=deadline)
 
         self.config_, self.categories_, self.transform_ = config, categories, transform
         self.max_length_, self.sample_len_, self.network_ = max_length, sample_len, network
@@ -127,26 +144,13 @@ class DoppelGANger(Generator):
     def sample(self, n: int, seed: int = 0) -> Dataset:
         """``n`` synthetic objects (category + series of 1..max_length records); same seed, same output.
 
-        Raises TrainingError before ``fit``, ParameterError for n < 1.
+        Raises TrainingError before ``fit``, ParameterError unless n is an integer >= 1.
         """
         if not hasattr(self, "network_"):
             raise TrainingError("doppelganger.sample: the generator is not fitted; call fit(dataset) first")
         if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
             raise ParameterError(f"doppelganger.sample: n={n!r}; expected an integer >= 1")
         rng = torch.Generator().manual_seed(int(seed))
-        self.network_.eval()
-        cats, minmax, feats, lengths = [], [], [], []
-        for start in range(0, int(n), SAMPLE_CHUNK):
-            b = min(SAMPLE_CHUNK, int(n) - start)
-            out = self.network_(draw_noise(b, self.network_.steps, self.config_, rng, self.device_))
-            cats.append(out.category_probs.argmax(dim=1).cpu().numpy())
-            minmax.append(out.minmax.cpu().numpy())
-            feats.append(out.records[..., :3].cpu().numpy())
-            lengths.append(out.lengths.cpu().numpy())
-        # T = K*S may exceed M_max by up to S-1 records: cut to M_max, the longest the real data allows.
-        m = np.clip(np.concatenate(lengths).astype(np.int64), 1, self.max_length_)
-        series = self.transform_.decode(np.concatenate(feats), np.concatenate(minmax), m)
-        categories = [self.categories_[i] for i in np.concatenate(cats)]
         meta = {
             "settings": self.config_.to_dict(),
             "fit_seed": self.seed_,
@@ -156,6 +160,20 @@ class DoppelGANger(Generator):
             "sample_len": self.sample_len_,
             "max_length": self.max_length_,
         }
+        self.network_.eval()
+        cats, minmax, feats, lengths = [], [], [], []
+        with cpu_threads(self.config_.cpu_threads, self.device_):
+            for start in range(0, int(n), SAMPLE_CHUNK):
+                b = min(SAMPLE_CHUNK, int(n) - start)
+                out = self.network_(draw_noise(b, self.network_.steps, self.config_, rng, self.device_))
+                cats.append(out.category_probs.argmax(dim=1).cpu().numpy())
+                minmax.append(out.minmax.cpu().numpy())
+                feats.append(out.records[..., :3].cpu().numpy())
+                lengths.append(out.lengths.cpu().numpy())
+        # T = K*S may exceed M_max by up to S-1 records: cut to M_max, the longest the real data allows.
+        m = np.clip(np.concatenate(lengths).astype(np.int64), 1, self.max_length_)
+        series = self.transform_.decode(np.concatenate(feats), np.concatenate(minmax), m)
+        categories = [self.categories_[i] for i in np.concatenate(cats)]
         return synthetic_dataset(categories, series, self.name, meta=meta)
 
     @property
