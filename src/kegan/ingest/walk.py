@@ -68,7 +68,8 @@ def discover(inputs: list[Path], exclude: set[Path] | None = None) -> Walk:
             root = given
             for dirpath, dirnames, filenames in os.walk(root):
                 hidden = [d for d in dirnames if d.startswith(".")]
-                walk.skipped["dotfile"] += len(hidden)
+                if hidden:
+                    walk.skipped["dotfile"] += len(hidden)
                 dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
                 for fname in sorted(filenames):
                     path = Path(dirpath) / fname

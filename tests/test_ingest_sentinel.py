@@ -1,0 +1,57 @@
+"""The real IoT Sentinel captures: 550 capture objects in 8 categories, 31 device objects, and the two
+folders that share a MAC with their hub keep their own device."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pandas as pd
+from conftest import SENTINEL_CAPTURES, SENTINEL_DEVICES, check_dataset
+
+from kegan.dataset import read_dataset
+
+
+def test_capture_objects(sentinel_dataset):
+    out = check_dataset(sentinel_dataset)
+    assert out.startswith("conforms: 550 objects, 8 categories")
+    ds = read_dataset(sentinel_dataset)
+    assert len(ds) == 550 and len(ds.category_names) == 8
+    assert list(ds.devices.columns) == ["device_id", "device", "category", "mac", "manufacturer", "model",
+                                        "connectivity"]
+    assert "D-LinkCam/Setup-A-1-STA.pcap" in set(ds.device_ids)
+    table = pd.read_csv(SENTINEL_DEVICES, dtype=str, keep_default_na=False).set_index("device")
+    # every object's device is its folder, and its attributes are that device's row
+    folder = ds.devices["device_id"].str.split("/").str[0]
+    assert (ds.devices["device"] == folder).all()
+    for col in ("category", "mac", "manufacturer", "connectivity"):
+        assert (ds.devices[col].to_numpy() == table.loc[folder, col].to_numpy()).all(), col
+    counts = ds.devices.groupby("device").size()
+    for shared in ("D-LinkDoorSensor", "D-LinkHomeHub", "HueBridge", "HueSwitch"):
+        n_files = len(list((SENTINEL_CAPTURES / shared).glob("*.pcap")))
+        assert counts[shared] == n_files > 0
+    assert set(ds.devices.loc[ds.devices["device"] == "HueSwitch", "category"]) == {table.loc["HueSwitch", "category"]}
+    meta = json.loads((sentinel_dataset / "dataset.json").read_text())
+    assert meta["key_columns"] == ["device", "mac"]
+    assert meta["sampling"]["mode"] == "window" and meta["sampling"]["window"] == 1.0
+    assert meta["counts"]["files_read"] == 550 and meta["counts"]["files_skipped"] == 35
+    assert meta["counts"]["non_ip_skipped"] > 0 and meta["counts"]["packets"] > 180_000
+    obs = ds.observations
+    assert set(obs["kind"]) == {"remote_ip", "dns_query", "dns_answer", "remote_port", "mac", "mac_vendor"}
+    macs = obs[obs["kind"] == "mac"].set_index("device_id")["value"]
+    assert (macs.reindex(ds.device_ids).to_numpy() == ds.devices["mac"].to_numpy()).all()
+
+
+def test_device_objects_through_the_cli(tmp_path):
+    out = tmp_path / "by-device"
+    code = ("import sys, typer; from kegan.cli import ingest as m; app = typer.Typer(); m.register(app); "
+            "app.callback()(lambda: None); app()")
+    res = subprocess.run([sys.executable, "-c", code, "ingest", str(SENTINEL_CAPTURES), "--devices", str(SENTINEL_DEVICES),
+                          "--out", str(out), "--object", "device", "--quiet"], capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr
+    assert "objects: 31 in 8 categories" in res.stdout
+    assert check_dataset(out).startswith("conforms: 31 objects, 8 categories")
+    ds = read_dataset(out)
+    assert sorted(ds.device_ids) == sorted(p.name for p in SENTINEL_CAPTURES.iterdir() if p.is_dir())
+    assert json.loads((out / "dataset.json").read_text())["sampling"]["object"] == "device"
