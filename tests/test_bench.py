@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import time
 import types
 from collections import Counter
 
@@ -38,19 +39,6 @@ class Resampler(Generator):
         return synthetic_dataset([self.data_[0][i] for i in idx], [self.data_[1][i] for i in idx], self.name)
 
 
-class KnowledgeResampler(Resampler):
-    """Neural, needs embeddings: checks they arrive row-aligned with the dataset."""
-
-    name = "knowledge-resampler"
-    neural = True
-    needs_embeddings = True
-
-    def fit(self, dataset, embeddings=None):
-        if embeddings is None or embeddings.shape[0] != len(dataset):
-            raise ValueError(f"embeddings {None if embeddings is None else embeddings.shape} for {len(dataset)}")
-        return super().fit(dataset, embeddings)
-
-
 class Constant(Generator):
     """Every object the same category and a single record: far from the real data."""
 
@@ -71,30 +59,44 @@ class Crasher(Generator):
         raise RuntimeError("boom in fit")
 
 
-FAKES = {"resampler": Resampler, "constant": Constant, "crasher": Crasher,
-         "kegan": KnowledgeResampler, "kegan-no-knowledge": Resampler}
+FAKES = {"resampler": Resampler, "crasher": Crasher, "constant": Constant}  # constant runs after the crash
 FITTED: list[dict] = []
 
 
-def fake_registry():
-    def get_generator(name, **kw):
-        if name not in FAKES:
-            raise KeyError(name)
-        return FAKES[name](**kw)
+def registry_with_fakes():
+    """The real registry plus the fakes above (after it, so the real generators keep table order)."""
+    from kegan.baselines import registry
 
-    return types.SimpleNamespace(get_generator=get_generator, available=lambda: list(FAKES))
+    def get_class(name):
+        return FAKES[name] if name in FAKES else registry.get_generator_class(name)
+
+    return types.SimpleNamespace(get_generator_class=get_class, available=lambda: registry.available() + list(FAKES))
 
 
-@pytest.fixture
-def toy_dir(tmp_path):
-    ds = make_toy_dataset(n_objects=48, n_categories=4, max_len=30, seed=1)
-    path = write_dataset(ds, tmp_path / "toy")
+def write_toy(path, n_objects=40, max_len=30):
+    ds = make_toy_dataset(n_objects=n_objects, n_categories=4, max_len=max_len, seed=1)
+    path = write_dataset(ds, path)
     # knowledge vectors: the category one-hot plus noise, so that they carry the category as real KGE do
     rng = np.random.default_rng(0)
     cats = sorted(set(ds.categories))
     onehot = np.eye(len(cats))[[cats.index(c) for c in ds.categories]]
     write_embeddings(path / "embeddings.parquet", ds.device_ids, np.hstack([onehot, rng.normal(0, 0.1, (len(ds), 4))]))
     return path
+
+
+@pytest.fixture(scope="module")
+def quick_bench(tmp_path_factory):
+    """One `--quick` bench over every registered generator plus three fakes (copier, constant, crasher)."""
+    tmp = tmp_path_factory.mktemp("bench")
+    data = write_toy(tmp / "toy")
+    FITTED.clear()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(bench_api, "_registry", registry_with_fakes)
+        t0 = time.perf_counter()
+        res = bench_api.run_bench(data, tmp / "out", seed=0, quick=True, max_minutes=0.02, fig5_minutes=0.01,
+                                  device="cpu", progress=False)
+        res["_wall"] = time.perf_counter() - t0
+    return res, tmp / "out"
 
 
 # -- protocol pieces -------------------------------------------------------------------------------
@@ -174,63 +176,114 @@ def test_table_markdown_and_html_layout():
 
 
 # -- the whole bench with fake generators -----------------------------------------------------------
-def test_bench_with_fakes_records_failure_and_writes_everything(toy_dir, tmp_path, monkeypatch):
-    monkeypatch.setattr(bench_api, "_registry", fake_registry)
-    FITTED.clear()
-    out = tmp_path / "bench"
-    res = bench_api.run_bench(toy_dir, out, seed=0, quick=True, max_minutes=0.5, fig5_minutes=0.25,
-                              device="cpu", progress=False)
+def test_quick_bench_runs_every_registered_generator_under_one_protocol(quick_bench):
+    from kegan.baselines.registry import available
+
+    res, _ = quick_bench
     gens = res["generators"]
-    assert list(gens) == ["kegan-no-knowledge", "kegan", "resampler", "constant", "crasher"]  # paper order
-    crash = gens["crasher"]
-    assert crash["status"] == "failed" and crash["failed_at"] == "fit" and "boom in fit" in crash["error"]
-    ok = {n: g for n, g in gens.items() if n != "crasher"}
-    assert all(g["status"] == "ok" for g in ok.values())
-    n_train = res["split"]["train_objects"]
-    assert n_train + res["split"]["heldout_objects"] == 48
-    assert all(g["n_sampled"] == n_train for g in ok.values())
-    # neural generators get the budget, the others none; only the knowledge one sees embeddings
-    main = [f for f in FITTED if f["n"] == n_train]
-    assert {(f["cls"], f["max_minutes"], f["embeddings"]) for f in main} == {
-        ("KnowledgeResampler", 0.5, True), ("Resampler", None, False)}
-    fig5_runs = [f for f in FITTED if f["n"] < n_train]
-    assert {(f["cls"], f["max_minutes"]) for f in fig5_runs} == {("KnowledgeResampler", 0.25), ("Resampler", None)}
-    assert gens["kegan"]["max_minutes"] == 0.5 and gens["resampler"]["max_minutes"] is None
-    # a copier is much closer to the real data than a constant generator, on every feature
-    for k in "CMAPL":
-        assert ok["resampler"]["fidelity_train"][k] < ok["constant"]["fidelity_train"][k]
-    assert ok["constant"]["categorized_train"]["M"] > 0.9  # three of four categories missing -> 1
-    assert set(res["real"]["tstr"]) == {"SVM", "kNN", "LR", "RF", "MLP", "NB"}
-    assert ok["resampler"]["tstr"]["RF"]["accuracy"] > ok["constant"]["tstr"]["RF"]["accuracy"]
-    assert all(g["train_seconds"] >= 0 and g["fit_peak_rss_mb"] >= 0 for g in ok.values())
-    assert ok["resampler"]["privacy"]["share_identical_to_train"] == 1.0
-    # Figure 5: 2 fractions x 1 repeat x 2 variants, every run scored against the full real data
-    fig5 = res["figure5"]
-    assert len(fig5["runs"]) == 4 and all(r["status"] == "ok" for r in fig5["runs"])
-    sizes = {r["fraction"]: r["n_train"] for r in fig5["runs"]}
-    assert sizes[0.4] < sizes[0.8] < n_train and abs(sizes[0.4] - 0.4 * n_train) <= 4
-    assert set(fig5["summary"]) == {"kegan", "kegan-no-knowledge"}
-    # files
-    for f in ("bench.json", "bench.md", "bench.html", "figure4.png", "figure5.png"):
-        assert (out / f).stat().st_size > 0
-    saved = json.loads((out / "bench.json").read_text())
-    assert saved["settings"]["max_minutes"] == 0.5 and saved["settings"]["seed"] == 0
-    assert saved["generators"]["crasher"]["status"] == "failed"
+    assert list(gens) == available() + ["resampler", "crasher", "constant"]
+    real = {n: g for n, g in gens.items() if n in available()}
+    assert all(g["status"] == "ok" for g in real.values()), {n: g.get("error") for n, g in real.items()}
+    n_train, n_held = res["split"]["train_objects"], res["split"]["heldout_objects"]
+    assert (n_train, n_held) == (28, 12)  # 4 categories of 10 objects, 7 + 3 each
+    assert all(g["n_sampled"] == n_train for n, g in gens.items() if g["status"] == "ok")
+    for n, g in real.items():  # one budget for every neural generator, none for AR and HMM
+        assert g["max_minutes"] == (0.02 if g["neural"] else None), n
+        assert g["train_seconds"] > 0 and g["sample_seconds"] >= 0 and g["fit_peak_rss_mb"] >= 0
+        assert g["settings"] == registry_class(n).quick_settings()
+    assert {n for n, g in real.items() if g["neural"]} >= {"lstm", "naive-gan", "doppelganger", "kegan"}
+    for n in ("kegan", "kegan-no-knowledge", "kegan-no-attention", "kegan-critic-knowledge"):
+        assert 0.0 <= real[n]["category_agreement"] <= 1.0
+    assert "category_agreement" not in real["ar"]
+    assert real["ar"]["category_from_real"] and not real["kegan"]["category_from_real"]
+    # the copier saw no embeddings (it does not need them)
+    assert FITTED and not any(f["embeddings"] for f in FITTED)
+    assert res["settings"]["quick"] and res["settings"]["max_minutes"] == 0.02
+    assert res["settings"]["fig5_minutes"] == 0.01 and res["settings"]["fig5_repeats"] == 1
+
+
+def registry_class(name):
+    from kegan.baselines.registry import get_generator_class
+
+    return get_generator_class(name)
+
+
+def test_crashing_generator_is_recorded_and_the_bench_goes_on(quick_bench):
+    res, out = quick_bench
+    crash = res["generators"]["crasher"]
+    assert crash["status"] == "failed" and crash["failed_at"] == "fit"
+    assert crash["error"] == "RuntimeError: boom in fit" and "boom in fit" in crash["traceback"]
+    assert res["generators"]["constant"]["status"] == "ok"  # ran after the crash
     md = (out / "bench.md").read_text()
-    assert "Table 2: JSD" in md and "Table 3: categorized JSD" in md and "Table 4: accuracy" in md
-    assert "| Real |" in md and "failed at fit: RuntimeError: boom in fit" in md
-    assert "![Figure 4" in md and "figure5.png" in md
+    assert "| crasher | failed | failed |" in md and "Failed: crasher at fit: RuntimeError: boom in fit" in md
+
+
+def test_scores_tell_a_copier_from_a_constant_generator(quick_bench):
+    res, _ = quick_bench
+    copier, const = res["generators"]["resampler"], res["generators"]["constant"]
+    for k in "CMAPL":
+        assert copier["fidelity_train"][k] < const["fidelity_train"][k]
+        assert 0.0 <= copier["fidelity_heldout"][k] <= 1.0
+    assert const["categorized_train"]["M"] > 0.75  # three of four categories missing count 1 each
+    assert len(const["category_counts"]) == 1 and sum(const["category_counts"].values()) == 28
+    assert res["real"]["category_counts_train"] == {f"cat{i}": 7 for i in range(4)}
+    assert set(res["real"]["tstr"]) == {"SVM", "kNN", "LR", "RF", "MLP", "NB"}
+    assert copier["tstr"]["RF"]["accuracy"] > const["tstr"]["RF"]["accuracy"] == 0.25
+    assert copier["privacy"]["share_identical_to_train"] == 1.0 and const["privacy"]["share_identical"] == 0.0
+    assert set(res["floor"]) >= {"C", "M", "A", "P", "L", "cat_M"}
+
+
+def test_figure5_trains_both_variants_on_growing_fractions(quick_bench):
+    res, _ = quick_bench
+    fig5 = res["figure5"]
+    assert fig5["fractions"] == [0.4, 0.8] and fig5["repeats"] == 1 and fig5["minutes"] == 0.01
+    runs = fig5["runs"]
+    assert sorted((r["variant"], r["fraction"]) for r in runs) == [
+        ("kegan", 0.4), ("kegan", 0.8), ("kegan-no-knowledge", 0.4), ("kegan-no-knowledge", 0.8)]
+    assert all(r["status"] == "ok" for r in runs), [r.get("error") for r in runs]
+    sizes = {r["fraction"]: r["n_train"] for r in runs}
+    assert sizes == {0.4: 12, 0.8: 24}  # 4 categories x round(7 * fraction)
+    assert all(0.0 <= r["jsd"][k] <= 1.0 for r in runs for k in "CMAPL")
+    assert set(fig5["summary"]) == {"kegan", "kegan-no-knowledge"}
+    assert fig5["summary"]["kegan"]["0.4"]["M"]["n"] == 1
+
+
+def test_report_files_hold_the_tables_figures_and_settings(quick_bench):
+    res, out = quick_bench
+    for f in ("bench.json", "bench.md", "bench.html", "figure4.png", "figure5.png"):
+        assert (out / f).stat().st_size > 0, f
+    saved = json.loads((out / "bench.json").read_text())
+    assert saved["settings"]["seed"] == 0 and saved["settings"]["generators"] == list(res["generators"])
+    assert saved["generators"]["kegan"]["fidelity_train"] == res["generators"]["kegan"]["fidelity_train"]
+    assert saved["memory_method"] and saved["bin_edges"] and saved["split"]["heldout_ids"]
+    md = (out / "bench.md").read_text()
+    for title in ("Table 2: JSD", "Table 2b: JSD", "Table 3: categorized JSD", "Table 4: accuracy",
+                  "Cost of each generator", "Figure 4 (numbers)", "Figure 5 (numbers)", "Floor (real vs real)"):
+        assert title in md, title
+    assert "| Real |" in md and "| AR | – |" in md  # AR's category is drawn from the real data
+    assert "**" in md and "<u>" in md and "![Figure 4" in md and "(figure5.png)" in md
     html = (out / "bench.html").read_text()
     assert html.count("data:image/png;base64,") == 2 and "<b>" in html and "<u>" in html
-    synth = read_dataset(out / "synthetic" / "resampler")
-    assert len(synth) == n_train
-    check_dataset(out / "synthetic" / "constant", synthetic=True)
+    assert "src='figure" not in html  # self-contained
+    # every written synthetic dataset reads back; the independent checker on one (it costs a process each)
+    for g in res["generators"].values():
+        if g["status"] == "ok":
+            assert len(read_dataset(out / g["synthetic_dir"])) == g["n_sampled"]
+    check_dataset(out / res["generators"]["kegan"]["synthetic_dir"], synthetic=True)
+    assert len(read_dataset(out / "synthetic" / "kegan")) == res["split"]["train_objects"]
 
 
-def test_bench_rejects_unknown_generator(toy_dir, tmp_path, monkeypatch):
+def test_cli_help_and_unknown_generator(tmp_path):
+    from typer.testing import CliRunner
+
+    from kegan.cli.main import app
+
+    runner = CliRunner()
+    help_text = runner.invoke(app, ["bench", "--help"]).output
+    assert "--quick" in help_text and "--fig5-repeats" in help_text and "kegan bench runs/sentinel" in help_text
+    data = write_toy(tmp_path / "toy", n_objects=8)
     from kegan.errors import ParameterError
 
-    monkeypatch.setattr(bench_api, "_registry", fake_registry)
     with pytest.raises(ParameterError, match="unknown nope"):
-        bench_api.run_bench(toy_dir, tmp_path / "b", generators=["resampler", "nope"], quick=True, progress=False)
+        bench_api.run_bench(data, tmp_path / "b", generators=["ar", "nope"], quick=True, progress=False)
     assert not (tmp_path / "b").exists()

@@ -46,10 +46,10 @@ def _registry():
     return registry
 
 
-def _needs_embeddings(factory, names: list[str]) -> bool:
+def _needs_embeddings(get_class, names: list[str]) -> bool:
     for n in names:
         try:
-            if type(factory(n)).needs_embeddings:
+            if get_class(n).needs_embeddings:
                 return True
         except Exception:  # noqa: BLE001 - the generator's own run will record the error
             continue
@@ -110,7 +110,7 @@ def run_bench(
     dataset_dir, out = Path(dataset_dir), Path(out)
     settings = BenchSettings.make(seed, quick, max_minutes, fig5_minutes, fig5_repeats, str(resolve_device(device)))
     registry = _registry()
-    factory = registry.get_generator
+    get_class = registry.get_generator_class
     known = list(registry.available())
     names = order_names(list(generators) if generators else known)
     unknown = [n for n in names if n not in known]
@@ -127,7 +127,7 @@ def run_bench(
         announce(f"[yellow]warning:[/] {w}")
     run_fig5 = settings.fig5_repeats > 0 and all(v in known for v in VARIANTS)
     embeddings, knowledge = None, {"source": "not needed by the selected generators"}
-    if run_fig5 or _needs_embeddings(factory, names):
+    if run_fig5 or _needs_embeddings(get_class, names):
         embeddings, knowledge = _load_embeddings(dataset_dir, real, settings.device, seed, quick, announce)
     emb_train = np.stack([embeddings[d] for d in train.device_ids]) if embeddings is not None else None
 
@@ -155,7 +155,7 @@ def run_bench(
     with atomic_dir(out) as tmp:
         for i, name in enumerate(names, 1):
             announce(f"[bold][{i}/{len(names)}] {display_name(name)}[/]: fitting on {len(train)} objects")
-            rec, synth, gen = fit_and_sample(factory, name, train, emb_train, len(train), seed,
+            rec, synth, gen = fit_and_sample(get_class, name, train, emb_train, len(train), seed,
                                              settings.max_minutes, settings.device, quick)
             rec["category_from_real"] = name in CATEGORY_FROM_REAL
             if synth is not None:
@@ -179,7 +179,7 @@ def run_bench(
                 announce(f"    [red]failed[/] at {rec['failed_at']}: {rec['error']}")
         result["figure5"] = None
         if run_fig5:
-            result["figure5"] = run_figure5(factory, train, real, embeddings, edges, settings, announce)
+            result["figure5"] = run_figure5(get_class, train, real, embeddings, edges, settings, announce)
         elif settings.fig5_repeats > 0:
             result["warnings"].append("Figure 5 skipped: kegan and kegan-no-knowledge are not both registered")
         result["timings"] = {"total_seconds": time.perf_counter() - t_start}

@@ -37,7 +37,7 @@ def subsample(train: Dataset, fraction: float, seed: int) -> Dataset:
 
 
 def run_figure5(
-    factory: Callable[..., Any],
+    get_class: Callable[[str], Any],
     train: Dataset,
     real: Dataset,
     embeddings: dict[str, np.ndarray] | None,
@@ -61,7 +61,7 @@ def run_figure5(
             for variant in VARIANTS:
                 announce(f"Figure 5: {display_name(variant)}, {frac:.0%} of the training part, repeat {r + 1}")
                 rec, synth, _ = fit_and_sample(
-                    factory, variant, part, emb, n, seed=settings.seed + r, minutes=settings.fig5_minutes,
+                    get_class, variant, part, emb, n, seed=settings.seed + r, minutes=settings.fig5_minutes,
                     device=settings.device, quick=settings.quick,
                 )
                 run = {"variant": variant, "fraction": frac, "repeat": r, "n_train": len(part),

@@ -175,7 +175,7 @@ def _error_record(rec: dict[str, Any], stage: str, exc: BaseException) -> None:
 
 
 def fit_and_sample(
-    factory,
+    get_class,
     name: str,
     train: Dataset,
     embeddings: np.ndarray | None,
@@ -187,9 +187,10 @@ def fit_and_sample(
 ) -> tuple[dict[str, Any], Dataset | None, Any]:
     """Fit generator ``name`` on ``train`` and sample ``n`` objects, timing and metering both steps.
 
-    ``factory(name, **kw)`` builds the generator (the registry's ``get_generator``). Returns
-    (record, synthetic dataset or None, fitted generator or None). Never raises for a generator's own
-    failure: the record then has ``status="failed"``, the stage and the error.
+    ``get_class(name)`` returns the Generator subclass (the registry's ``get_generator_class``);
+    ``embeddings`` (N, dim) are row-aligned with ``train`` and reach only generators that need them.
+    Returns (record, synthetic dataset or None, fitted generator or None). Never raises for a
+    generator's own failure: the record then has ``status="failed"``, the stage and the error.
     """
     from ..seeding import seed_everything
 
@@ -197,14 +198,13 @@ def fit_and_sample(
     cuda = str(device).startswith("cuda")
     gen = None
     try:
-        probe = factory(name, max_minutes=minutes, seed=seed, device=device)
-        cls = type(probe)
+        cls = get_class(name)
         settings = cls.quick_settings() if quick else {}
         # Only neural generators share the wall-clock budget; AR and HMM run to the end.
         budget = minutes if cls.neural else None
-        gen = factory(name, max_minutes=budget, seed=seed, device=device, **settings)
         rec.update(neural=bool(cls.neural), needs_embeddings=bool(cls.needs_embeddings), settings=settings,
                    max_minutes=budget)
+        gen = cls(max_minutes=budget, seed=seed, device=device, **settings)
     except Exception as e:  # noqa: BLE001 - an unknown or broken generator must not stop the bench
         _error_record(rec, "construct", e)
         return rec, None, None
@@ -259,14 +259,16 @@ def score_synthetic(synth: Dataset, train: Dataset, heldout: Dataset, edges: Any
     }
 
 
-def category_agreement_of(gen: Any, train: Dataset, embeddings: np.ndarray | None, seed: int) -> Any:
-    """Category agreement of a fitted KE-GAN variant (None for other generators).
+def category_agreement_of(gen: Any, train: Dataset, embeddings: np.ndarray | None, seed: int) -> float | None:
+    """Share of samples whose category is that of the training object whose K conditioned them, for a
+    fitted KE-GAN variant (its ``model_``); None for other generators.
 
-    The KE-GAN adapters keep the fitted model in ``model_`` (or ``kegan_``).
+    A variant without knowledge gets no embeddings, so its figure is the chance level by construction.
     """
-    model = getattr(gen, "model_", None) or getattr(gen, "kegan_", None)
+    model = getattr(gen, "model_", None)
     if model is None:
         return None
     from ..model.agreement import category_agreement
 
-    return category_agreement(model, train, embeddings, n=len(train), seed=seed)
+    emb = embeddings if gen.needs_embeddings else None
+    return category_agreement(model, train, emb, n=len(train), seed=seed)
