@@ -27,7 +27,10 @@ _SETTINGS = {"n_states": 8, "n_iter": 100, "tries": 2, "records_per_state": 10}
 
 def _usable(model) -> str | None:
     """None when a fitted GaussianHMM can be sampled from, else why not."""
-    params = [model.startprob_, model.transmat_, model.means_, model._covars_]
+    try:
+        params = [model.startprob_, model.transmat_, model.means_, model._covars_]
+    except AttributeError as exc:
+        return f"parameters missing after fit ({exc})"
     if not all(np.isfinite(p).all() for p in params):
         return "non-finite parameters"
     if not np.allclose(model.startprob_.sum(), 1.0) or not np.allclose(model.transmat_.sum(axis=1), 1.0):
