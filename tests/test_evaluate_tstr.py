@@ -20,6 +20,12 @@ def parts():
     return ds.subset(tr), ds.subset(te)
 
 
+@pytest.fixture(scope="module")
+def real_scores(parts):
+    train, test = parts
+    return tstr(train, test, seed=0)
+
+
 def _relabel(ds: Dataset, categories: list[str], prefix: str = "syn-") -> Dataset:
     return Dataset.from_series([f"{prefix}{i}" for i in range(len(ds))], categories, ds.series())
 
@@ -33,31 +39,29 @@ def test_features_fixed_length_non_negative(toy_dataset):
     assert one[FEATURE_NAMES.index("log_M")] == pytest.approx(np.log(2))
 
 
-def test_real_baseline_separates_categories(parts):
-    train, test = parts
-    res = tstr(train, test, seed=0)
+def test_real_baseline_separates_categories(real_scores):
+    res = real_scores
     assert list(res) == list(CLASSIFIERS) == ["SVM", "kNN", "LR", "RF", "MLP", "NB"]
     for name in ("kNN", "LR", "RF"):
         assert res[name]["accuracy"] >= 0.9, (name, res[name])
         assert res[name]["macro_f1"] >= 0.9, (name, res[name])
 
 
-def test_copy_of_real_gives_ratio_one(parts):
+def test_copy_of_real_gives_ratio_one(parts, real_scores):
     train, test = parts
-    real = tstr(train, test, seed=0)
     syn = tstr(_relabel(train, train.categories), test, seed=0)
-    r = ratios(syn, real)
+    r = ratios(syn, real_scores)
     for name in CLASSIFIERS:
         for k in ("accuracy", "macro_f1"):
             assert r[name][k] == pytest.approx(1.0), (name, k)
 
 
-def test_shuffled_labels_destroy_usefulness(parts):
+def test_shuffled_labels_destroy_usefulness(parts, real_scores):
     train, test = parts
     shuffled = list(np.random.default_rng(0).permutation(train.categories))
     syn = tstr(_relabel(train, shuffled), test, seed=0)
-    real = tstr(train, test, seed=0)
-    assert np.mean([syn[n]["accuracy"] for n in CLASSIFIERS]) < np.mean([real[n]["accuracy"] for n in CLASSIFIERS]) - 0.3
+    mean_syn = np.mean([syn[n]["accuracy"] for n in CLASSIFIERS])
+    assert mean_syn < np.mean([real_scores[n]["accuracy"] for n in CLASSIFIERS]) - 0.3
 
 
 def test_missing_category_and_single_category_training(parts):

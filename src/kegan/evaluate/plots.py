@@ -32,8 +32,9 @@ LABELS = {
 DPI = 110
 
 
-def _save(fig: Figure, path: Path) -> Path:
-    fig.savefig(path, dpi=DPI, bbox_inches="tight")
+def _save(fig: Figure, path: Path, tight: bool = True) -> Path:
+    # tight=False for figures already laid out by tight_layout (a second tight pass doubles the cost)
+    fig.savefig(path, dpi=DPI, bbox_inches="tight" if tight else None)
     return path
 
 
@@ -92,14 +93,14 @@ def plot_distributions(real: Dataset, synthetic: Dataset, edges: BinEdges, path:
         ax.legend(fontsize=8)
     fig.suptitle("Distributions on the shared bins (fixed by the real data)")
     fig.tight_layout()
-    return _save(fig, path)
+    return _save(fig, path, tight=False)
 
 
 def _plain_log_ticks(axis, edges: np.ndarray) -> None:
-    """Plain numbers on a log axis; minor labels only when it spans less than about one decade."""
+    """Plain numbers on a log axis; minor labels only when it spans less than a decade."""
     fmt = ticker.FuncFormatter(lambda v, _: f"{v:g}")
     axis.set_major_formatter(fmt)
-    if edges[-1] / edges[0] < 30:
+    if edges[-1] / edges[0] < 10:
         axis.set_minor_formatter(fmt)
     else:
         axis.set_minor_formatter(ticker.NullFormatter())
@@ -143,7 +144,7 @@ def plot_series(real: Dataset, synthetic: Dataset, category: str, path: Path, n:
                 ax.set_xlabel("record index j")
     fig.suptitle(f"Series of category {category!r}, real vs synthetic")
     fig.tight_layout()
-    return _save(fig, path)
+    return _save(fig, path, tight=False)
 
 
 def plot_distances(distances: Mapping[str, Mapping[str, float]], floor: Mapping[str, Mapping[str, Any]], path: Path) -> Path:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import html
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -183,6 +184,13 @@ def blocks(m: dict[str, Any]) -> list[Block]:
         + ("distances against REAL and TEST; TSTR and privacy on TEST." if m["mode"] == "test"
            else "distances against REAL; TSTR and privacy on a 70/30 split of REAL.")
     )))
+    out.append(Block("p", (
+        "How to read this: each distance is 0 for identical distributions and 1 for distributions with nothing "
+        "in common; compare it with the floor beside it, the distance between two halves of the real data, "
+        "which no generator can be expected to beat. The TSTR ratios say how much of a classifier's accuracy "
+        "survives training on synthetic instead of real data (1 = all). The privacy table says whether "
+        "synthetic objects copy real ones. Details at the end of the page."
+    )))
     out.append(Block("h2", "Fidelity: Jensen-Shannon distance beside the floor"))
     h, r = distance_table(m)
     out.append(Block("table", header=h, rows=r))
@@ -245,8 +253,8 @@ def render_markdown(bs: Sequence[Block]) -> str:
 _CSS = """
 body { font-family: system-ui, sans-serif; max-width: 1100px; margin: 2em auto; padding: 0 1em; color: #222; }
 table { border-collapse: collapse; margin: 1em 0; font-size: 0.9em; }
-th, td { border: 1px solid #ccc; padding: 0.3em 0.6em; text-align: right; }
-th:first-child, td:first-child { text-align: left; }
+th, td { border: 1px solid #ccc; padding: 0.3em 0.6em; text-align: left; }
+td.n { text-align: right; font-variant-numeric: tabular-nums; }
 th { background: #f2f2f2; }
 figure { margin: 1.5em 0; } img { max-width: 100%; } figcaption { color: #555; font-style: italic; }
 p { line-height: 1.45; }
@@ -263,7 +271,7 @@ def render_html(bs: Sequence[Block], figure_dir: Path) -> str:
             parts.append(f"<{b.kind}>{e(b.text)}</{b.kind}>")
         elif b.kind == "table":
             parts.append("<table><thead><tr>" + "".join(f"<th>{e(h)}</th>" for h in b.header) + "</tr></thead><tbody>")
-            parts += ["<tr>" + "".join(f"<td>{e(c)}</td>" for c in r) + "</tr>" for r in b.rows]
+            parts += ["<tr>" + "".join(_cell(c) for c in r) + "</tr>" for r in b.rows]
             parts.append("</tbody></table>")
         elif b.kind == "img":
             data = base64.b64encode((figure_dir / b.image).read_bytes()).decode("ascii")
@@ -271,6 +279,14 @@ def render_html(bs: Sequence[Block], figure_dir: Path) -> str:
                          f"<figcaption>{e(b.text)}</figcaption></figure>")
     parts.append("</body></html>")
     return "\n".join(parts) + "\n"
+
+
+def _cell(text: str) -> str:
+    numeric = bool(_NUMERIC.match(text))
+    return f'<td class="n">{html.escape(text)}</td>' if numeric else f"<td>{html.escape(text)}</td>"
+
+
+_NUMERIC = re.compile(r"^[-+]?\d[\d.]*( ± [\d.]+)?$|^-$")
 
 
 def text_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:

@@ -7,7 +7,7 @@ classifiers (scikit-learn, settings fixed here and in docs/evaluate.md):
 - ``kNN``: StandardScaler + KNeighborsClassifier(n_neighbors=5, or fewer if training has fewer objects)
 - ``LR``: StandardScaler + LogisticRegression(C=1.0, max_iter=5000)
 - ``RF``: RandomForestClassifier(n_estimators=200, n_jobs=1)
-- ``MLP``: StandardScaler + MLPClassifier(hidden_layer_sizes=(64,), max_iter=1000)
+- ``MLP``: StandardScaler + MLPClassifier(hidden_layer_sizes=(64,), max_iter=500)
 - ``NB``: MultinomialNB(alpha=1.0) on the raw non-negative features
 
 Every random state is ``seed``. Scores are on the test objects: accuracy, and macro-F1 over the
@@ -44,7 +44,7 @@ CLASSIFIERS: dict[str, Callable[[int, int], ClassifierMixin]] = {
     "LR": lambda seed, n: make_pipeline(StandardScaler(), LogisticRegression(C=1.0, max_iter=5000, random_state=seed)),
     "RF": lambda seed, n: RandomForestClassifier(n_estimators=200, n_jobs=1, random_state=seed),
     "MLP": lambda seed, n: make_pipeline(
-        StandardScaler(), MLPClassifier(hidden_layer_sizes=(64,), max_iter=1000, random_state=seed)
+        StandardScaler(), MLPClassifier(hidden_layer_sizes=(64,), max_iter=500, random_state=seed)
     ),
     "NB": lambda seed, n: MultinomialNB(alpha=1.0),
 }
