@@ -84,7 +84,7 @@ def test_auto_normalization_round_trip(toy):
     assert enc.features.min() >= 0 and enc.features.max() <= 1
     for i, s in enumerate(series):
         assert enc.lengths[i] == len(s)
-        assert not enc.features[i, len(s):].any()  # zero padding after the end
+        assert not enc.features[i, len(s) :].any()  # zero padding after the end
     assert (enc.minmax[:, 1::2] > 0).all()  # (max - min)/2 > 0 even for a constant feature (eps)
     back = norm.decode(enc.features, enc.minmax, enc.lengths)
     for s, b in zip(series, back, strict=True):
@@ -104,7 +104,7 @@ def test_network_shapes_and_flags():
     for i in range(7):
         m = int(out.lengths[i])
         blocks_used = -(-m // 4)
-        assert not out.records[i, blocks_used * 4:].any()  # whole blocks after the end are zero
+        assert not out.records[i, blocks_used * 4 :].any()  # whole blocks after the end are zero
         flag_end = out.records[i, m - 1, 3] < out.records[i, m - 1, 4]
         assert flag_end or m == 24  # the last record says "end" unless the series hit T
     critic, aux = Critic(24, 5, cfg), AuxCritic(5, cfg)
@@ -130,7 +130,9 @@ def test_sample_is_deterministic(fitted):
     a, b, c = fitted.sample(30, seed=5), fitted.sample(30, seed=5), fitted.sample(30, seed=6)
     pd.testing.assert_frame_equal(a.devices, b.devices)
     pd.testing.assert_frame_equal(a.records, b.records)
-    assert not (len(a.records) == len(c.records) and np.allclose(a.records[["A", "L"]], c.records[["A", "L"]]))
+    assert not (
+        len(a.records) == len(c.records) and np.allclose(a.records[["A", "L"]], c.records[["A", "L"]])
+    )
 
 
 def test_fit_is_seeded(toy):
@@ -159,6 +161,8 @@ def test_bad_input_is_reported(toy):
         DoppelGANger(max_minutes=0, seed=0, device="cpu").fit(toy)
     with pytest.raises(TrainingError, match="not fitted"):
         DoppelGANger().sample(3)
-    bad = Dataset.from_series(["x1", "x2"], ["a", "b"], [np.array([[0.0, 1, 50]]), np.array([[0.0, 1, np.nan]])])
+    bad = Dataset.from_series(
+        ["x1", "x2"], ["a", "b"], [np.array([[0.0, 1, 50]]), np.array([[0.0, 1, np.nan]])]
+    )
     with pytest.raises(DataError, match="x2"):
         DoppelGANger(seed=0, device="cpu", max_steps=1, **TINY).fit(bad)

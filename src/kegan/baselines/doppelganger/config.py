@@ -68,7 +68,8 @@ class DoppelGANgerConfig:
         unknown = sorted(set(settings) - known)
         if unknown:
             raise ParameterError(
-                f"doppelganger: unknown setting(s) {', '.join(unknown)}; expected some of {', '.join(sorted(known))}"
+                f"doppelganger: unknown setting(s) {', '.join(unknown)}; "
+                f"expected some of {', '.join(sorted(known))}"
             )
         cfg = cls(**settings)
         cfg.validate()
@@ -77,9 +78,19 @@ class DoppelGANgerConfig:
     def validate(self) -> None:
         """Raise ParameterError for a setting outside its range."""
         positive_ints = (
-            "target_steps", "attribute_noise_dim", "feature_noise_dim", "attribute_layers", "attribute_units",
-            "feature_layers", "feature_units", "critic_layers", "critic_units", "aux_critic_layers",
-            "aux_critic_units", "n_critic", "batch_size",
+            "target_steps",
+            "attribute_noise_dim",
+            "feature_noise_dim",
+            "attribute_layers",
+            "attribute_units",
+            "feature_layers",
+            "feature_units",
+            "critic_layers",
+            "critic_units",
+            "aux_critic_layers",
+            "aux_critic_units",
+            "n_critic",
+            "batch_size",
         )
         for name in positive_ints:
             value = getattr(self, name)
@@ -88,7 +99,9 @@ class DoppelGANgerConfig:
         for name in ("sample_len", "max_length", "max_steps", "cpu_threads"):
             value = getattr(self, name)
             if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
-                raise ParameterError(f"doppelganger setting {name}={value!r}: expected None or an integer >= 1")
+                raise ParameterError(
+                    f"doppelganger setting {name}={value!r}: expected None or an integer >= 1"
+                )
         for name in ("aux_critic_weight", "gp_weight", "aux_gp_weight"):
             value = getattr(self, name)
             if not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:

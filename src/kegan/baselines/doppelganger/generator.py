@@ -61,8 +61,8 @@ def validate_training_data(dataset: Dataset) -> list[np.ndarray]:
         if bad.any():
             row, col = np.argwhere(bad)[0]
             raise DataError(
-                f"doppelganger.fit: object {device_id!r} record seq={row} column {'APL'[col]} = {s[row, col]!r};"
-                " expected a finite value >= 0"
+                f"doppelganger.fit: object {device_id!r} record seq={row} column {'APL'[col]} = "
+                f"{s[row, col]!r}; expected a finite value >= 0"
             )
     return series
 
@@ -102,9 +102,13 @@ class DoppelGANger(Generator):
         started = time.perf_counter()
         config = DoppelGANgerConfig.from_settings(dict(self.settings))
         if self.max_minutes is not None and not (
-            isinstance(self.max_minutes, (int, float)) and math.isfinite(self.max_minutes) and self.max_minutes > 0
+            isinstance(self.max_minutes, (int, float))
+            and math.isfinite(self.max_minutes)
+            and self.max_minutes > 0
         ):
-            raise ParameterError(f"doppelganger: max_minutes={self.max_minutes!r}; expected a number > 0 or None")
+            raise ParameterError(
+                f"doppelganger: max_minutes={self.max_minutes!r}; expected a number > 0 or None"
+            )
         series = validate_training_data(dataset)
         seed = seed_everything(self.seed)
         device = resolve_device(self.device)
@@ -123,8 +127,12 @@ class DoppelGANger(Generator):
         flags = generation_flags(encoded.lengths, total_len, sample_len)
         onehot = np.eye(len(categories), dtype=np.float32)[[category_index[c] for c in dataset.categories]]
         data = TrainingData(
-            records=torch.from_numpy(np.concatenate([encoded.features, flags], axis=2)).to(device),  # (N, T, 5)
-            attributes=torch.from_numpy(np.concatenate([onehot, encoded.minmax], axis=1)).to(device),  # (N, C+6)
+            records=torch.from_numpy(np.concatenate([encoded.features, flags], axis=2)).to(
+                device
+            ),  # (N, T, 5)
+            attributes=torch.from_numpy(np.concatenate([onehot, encoded.minmax], axis=1)).to(
+                device
+            ),  # (N, C+6)
         )
 
         network = DoppelGANgerNetwork(len(categories), sample_len, steps, config).to(device)

@@ -45,7 +45,11 @@ class GeneratorOutput(NamedTuple):
 
 
 def draw_noise(
-    batch: int, steps: int, config: DoppelGANgerConfig, generator: torch.Generator | None, device: torch.device
+    batch: int,
+    steps: int,
+    config: DoppelGANgerConfig,
+    generator: torch.Generator | None,
+    device: torch.device,
 ) -> Noise:
     """Standard normal noise drawn on the CPU from ``generator`` (same numbers on every device)."""
 
@@ -100,7 +104,9 @@ class AttributeGenerator(nn.Module):
 
     def __init__(self, n_categories: int, config: DoppelGANgerConfig):
         super().__init__()
-        self.net = mlp(config.attribute_noise_dim, config.attribute_units, config.attribute_layers, n_categories, True)
+        self.net = mlp(
+            config.attribute_noise_dim, config.attribute_units, config.attribute_layers, n_categories, True
+        )
 
     def forward(self, z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         probs = torch.softmax(self.net(z), dim=1)  # (B, C)

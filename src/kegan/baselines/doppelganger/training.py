@@ -98,9 +98,15 @@ def train_doppelganger(
     betas = (config.beta1, config.beta2)
     opt_g = torch.optim.Adam(net.parameters(), lr=config.lr, betas=betas, foreach=True)
     opt_d = torch.optim.Adam(critic.parameters(), lr=config.lr, betas=betas, foreach=True)
-    opt_a = torch.optim.Adam(aux_critic.parameters(), lr=config.lr, betas=betas, foreach=True) if aux_critic is not None else None
+    opt_a = (
+        torch.optim.Adam(aux_critic.parameters(), lr=config.lr, betas=betas, foreach=True)
+        if aux_critic is not None
+        else None
+    )
     total = planned_steps(len(data), config)
-    log = TrainingLog(stopped_by="max_steps" if config.max_steps is not None and total == config.max_steps else "epochs")
+    log = TrainingLog(
+        stopped_by="max_steps" if config.max_steps is not None and total == config.max_steps else "epochs"
+    )
     net.train()
     start = time.perf_counter()
     progress = make_progress(transient=True) if config.progress else None
@@ -123,7 +129,9 @@ def train_doppelganger(
                     critic(fake_records, fake_attributes).mean()
                     - critic(real_records, real_attributes).mean()
                     + config.gp_weight
-                    * gradient_penalty(critic, (real_records, real_attributes), (fake_records, fake_attributes), generator)
+                    * gradient_penalty(
+                        critic, (real_records, real_attributes), (fake_records, fake_attributes), generator
+                    )
                 )
                 opt_d.zero_grad(set_to_none=True)
                 d_loss.backward()
@@ -132,7 +140,8 @@ def train_doppelganger(
                     a_loss = (
                         aux_critic(fake_attributes).mean()
                         - aux_critic(real_attributes).mean()
-                        + config.aux_gp_weight * gradient_penalty(aux_critic, (real_attributes,), (fake_attributes,), generator)
+                        + config.aux_gp_weight
+                        * gradient_penalty(aux_critic, (real_attributes,), (fake_attributes,), generator)
                     )
                     opt_a.zero_grad(set_to_none=True)
                     a_loss.backward()
@@ -155,7 +164,9 @@ def train_doppelganger(
             if aux_critic is not None:
                 log.losses["aux_critic"] = a_loss.item()
             if not all(math.isfinite(v) for v in log.losses.values()):
-                raise TrainingError(f"doppelganger: a loss became non-finite at step {log.steps}: {log.losses}")
+                raise TrainingError(
+                    f"doppelganger: a loss became non-finite at step {log.steps}: {log.losses}"
+                )
             if progress is not None and task is not None:
                 progress.update(task, completed=log.steps, info=f"critic {log.losses['critic']:.3f}")
     finally:

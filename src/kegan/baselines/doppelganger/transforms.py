@@ -49,7 +49,9 @@ class AutoNormalization:
     eps: float = 1e-4
 
     @classmethod
-    def fit(cls, series: Sequence[np.ndarray], log_transform: bool = True, eps: float = 1e-4) -> AutoNormalization:
+    def fit(
+        cls, series: Sequence[np.ndarray], log_transform: bool = True, eps: float = 1e-4
+    ) -> AutoNormalization:
         """Global ranges from the (M_i, 3) training series (non-negative values)."""
         stacked = np.concatenate([np.asarray(s, dtype=np.float64).reshape(-1, N_FEATURES) for s in series])
         if log_transform:
@@ -102,11 +104,21 @@ class AutoNormalization:
 
     # -- persistence ----------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
-        return {"log_transform": self.log_transform, "low": self.low.tolist(), "high": self.high.tolist(), "eps": self.eps}
+        return {
+            "log_transform": self.log_transform,
+            "low": self.low.tolist(),
+            "high": self.high.tolist(),
+            "eps": self.eps,
+        }
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> AutoNormalization:
-        return cls(bool(d["log_transform"]), np.asarray(d["low"], float), np.asarray(d["high"], float), float(d["eps"]))
+        return cls(
+            bool(d["log_transform"]),
+            np.asarray(d["low"], float),
+            np.asarray(d["high"], float),
+            float(d["eps"]),
+        )
 
 
 def generation_flags(lengths: np.ndarray, total_len: int, sample_len: int) -> np.ndarray:
