@@ -57,21 +57,17 @@ def _check_report(out, metrics):
     assert "floor" in md and "| SVM |" in md
 
 
-def test_cli_split_mode_prints_tables_without_writing(dirs):
-    root, p = dirs
-    before = set(root.iterdir())
-    res = _run([str(p["train"]), str(p["syn"]), "--seed", "1"])
-    assert "category C" in res.stdout and "categorized L" in res.stdout and "NB" in res.stdout
-    assert "REAL, 30% part" in res.stdout  # says what TSTR was tested on
-    assert set(root.iterdir()) == before  # no --out: nothing written
-
-
 def test_api_split_mode_metrics(dirs):
     from kegan.dataset import read_dataset
+    from kegan.evaluate import report
 
-    _, p = dirs
+    root, p = dirs
+    before = set(root.iterdir())
     real, syn = read_dataset(p["train"]), read_dataset(p["syn"])
     m = evaluate(real, syn, None, seed=1, progress=False)
+    assert set(root.iterdir()) == before  # out=None: nothing written
+    md = report.render_markdown(report.blocks(m))
+    assert "70/30 split of REAL" in md and "REAL, 30% part" in md  # the report says what TSTR tested on
     assert m["mode"] == "split" and m["seed"] == 1 and list(m["fidelity"]) == ["real"]
     assert m["datasets"]["tstr_train"]["n_objects"] + m["datasets"]["tstr_test"]["n_objects"] == len(real)
     assert m["fidelity"]["real"]["C"] > 0  # the synthetic set lacks cat3
@@ -85,7 +81,8 @@ def test_cli_with_test_set_compares_against_both(dirs):
     root, p = dirs
     out = root / "report-test"
     res = _run([str(p["train"]), str(p["syn"]), "--test", str(p["test"]), "--out", str(out)])
-    assert "JSD vs TEST" in res.stdout
+    assert "JSD vs TEST" in res.stdout and "category C" in res.stdout and "categorized L" in res.stdout
+    assert "NB" in res.stdout and "Privacy:" in res.stdout
     m = json.loads((out / "metrics.json").read_text())
     assert m["mode"] == "test" and list(m["fidelity"]) == ["real", "test"]
     # edges come from REAL and TEST together: the full real dataset
