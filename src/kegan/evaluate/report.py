@@ -133,6 +133,8 @@ def _explanation(m: dict[str, Any]) -> list[Block]:
             f"truly held out, so the privacy comparison with it says little: pass --test with real objects the "
             f"generator never saw for a privacy check that means something."
         )
+        if m.get("split_notes"):
+            split += " Note from the split: " + "; ".join(m["split_notes"]) + "."
     return [
         Block("h2", "What was compared and how"),
         Block("p", (
