@@ -45,9 +45,7 @@ def test_capture_objects(sentinel_dataset):
 
 def test_device_objects_through_the_cli(tmp_path):
     out = tmp_path / "by-device"
-    code = ("import sys, typer; from kegan.cli import ingest as m; app = typer.Typer(); m.register(app); "
-            "app.callback()(lambda: None); app()")
-    res = subprocess.run([sys.executable, "-c", code, "ingest", str(SENTINEL_CAPTURES), "--devices", str(SENTINEL_DEVICES),
+    res = subprocess.run([sys.executable, "-m", "kegan.cli.main", "ingest", str(SENTINEL_CAPTURES), "--devices", str(SENTINEL_DEVICES),
                           "--out", str(out), "--object", "device", "--quiet"], capture_output=True, text=True)
     assert res.returncode == 0, res.stderr
     assert "objects: 31 in 8 categories" in res.stdout
@@ -55,3 +53,13 @@ def test_device_objects_through_the_cli(tmp_path):
     ds = read_dataset(out)
     assert sorted(ds.device_ids) == sorted(p.name for p in SENTINEL_CAPTURES.iterdir() if p.is_dir())
     assert json.loads((out / "dataset.json").read_text())["sampling"]["object"] == "device"
+
+
+def test_cli_bad_input_exits_2_with_the_message(tmp_path):
+    bad = tmp_path / "x.pcap"
+    bad.write_bytes(b"GIF89a not a capture")
+    res = subprocess.run([sys.executable, "-m", "kegan.cli.main", "ingest", str(bad), "--devices", str(SENTINEL_DEVICES),
+                          "--out", str(tmp_path / "out"), "--quiet"], capture_output=True, text=True)
+    assert res.returncode == 2
+    assert "error:" in res.stderr and "x.pcap: byte offset 0: unknown capture format, first bytes 47 49 46 38" in res.stderr
+    assert not (tmp_path / "out").exists()

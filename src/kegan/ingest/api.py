@@ -20,11 +20,11 @@ from ..dataset.format import Dataset
 from ..dataset.io import write_dataset
 from ..errors import DataError, ParameterError
 from ..progress import say, track
-from .capture import open_capture
+from .capture import read_batch
 from .devices import DeviceTable, Manifest, folder_device
 from .observations import assign_dns, assign_remote, observation_frame, summarize
-from .packets import HEAD, Packets, decode, padded
-from .records import cut_records, seconds_to_ns
+from .packets import Packets, decode, unique_rows
+from .records import cut_all, seconds_to_ns
 from .tables import TableOptions, read_table
 from .walk import InputFile, discover
 
@@ -135,10 +135,9 @@ def ingest(
 
     units: list[_Unit] = []
     found = Counter()
-    files = track(walk.files, "reading") if progress else walk.files
     dns_cache: dict = {}  # one run's DNS payloads (less their id) -> observations: setups repeat their lookups
-    for item in files:
-        for unit, how in _read(item, dev_table, man, table, unknown_device, strict, report, dns_cache):
+    for batch in _batches(walk.files, progress):
+        for unit, how in _read(batch, dev_table, man, table, unknown_device, strict, report, dns_cache):
             found[how] += 1
             if unit is not None:
                 units.append(unit)
@@ -177,10 +176,31 @@ def ingest(
     return report
 
 
-def _read(item: InputFile, dev_table: DeviceTable | None, man: Manifest | None, opts: TableOptions,
+BATCH_BYTES = 256 << 20  # captures decoded together: one numpy pass per batch instead of one per file
+
+
+def _batches(files: list[InputFile], progress: bool):
+    """Tables one by one, captures in batches of about BATCH_BYTES (file sizes, before gunzip)."""
+    batch, size = [], 0
+    items = track(files, "reading") if progress else files
+    for item in items:
+        if item.kind == "table":
+            yield [item]
+            continue
+        batch.append(item)
+        size += item.path.stat().st_size
+        if size >= BATCH_BYTES:
+            yield batch
+            batch, size = [], 0
+    if batch:
+        yield batch
+
+
+def _read(items: list[InputFile], dev_table: DeviceTable | None, man: Manifest | None, opts: TableOptions,
           policy: str, strict: bool, report: IngestReport, dns_cache: dict):
-    """Yield (unit or None when skipped, how its device was found) for one input file."""
-    if item.kind == "table":
+    """Yield (unit or None when skipped, how its device was found) for each input in ``items``."""
+    if items[0].kind == "table":
+        item = items[0]
         report.tables += 1
         for key, packets in read_table(item.path, opts):
             report.frames += len(packets)
@@ -197,23 +217,28 @@ def _read(item: InputFile, dev_table: DeviceTable | None, man: Manifest | None, 
                 object_id = item.relative
             yield _unit(item, object_id, device, how, packets, policy, report, key)
         return
-    report.captures += 1
-    buf, frames = open_capture(item.path, strict)
-    report.warnings += frames.warnings
-    packets, skipped = decode(padded(buf), frames)
-    report.frames += len(frames)
+    report.captures += len(items)
+    batch = read_batch([item.path for item in items], strict)
+    report.warnings += batch.warnings
+    packets, skipped = decode(np.frombuffer(batch.data, dtype=np.uint8), batch.frames, batch.source)
+    report.frames += len(batch.frames)
     report.non_ip_skipped += skipped
-    if not len(packets):
-        raise DataError(f"{item.path}: no IPv4/IPv6 packet among its {len(frames)} frames (expected at least one)")
+    per_file = np.bincount(packets.source, minlength=len(items))
+    if (per_file == 0).any():
+        i = int(np.flatnonzero(per_file == 0)[0])
+        raise DataError(f"{items[i].path}: no IPv4/IPv6 packet among its {int(batch.frame_counts[i])} frames "
+                        "(expected at least one)")
     report.packets += len(packets)
     assign_remote(packets)
-    report.dns_unparsed += assign_dns(buf, packets, dns_cache)
-    packets.head = np.ascontiguousarray(packets.head)
-    device, how = _by_name(item, dev_table, man)
-    if device is None and dev_table is not None:
-        device = dev_table.by_traffic(packets, str(item.path))
-        how = "key" if device else None
-    yield _unit(item, item.relative, device, how, packets, policy, report, None)
+    report.dns_unparsed += assign_dns(batch.data, packets, dns_cache)
+    ends = np.cumsum(per_file)
+    for i, item in enumerate(items):
+        view = packets.take(slice(int(ends[i] - per_file[i]), int(ends[i])))
+        device, how = _by_name(item, dev_table, man)
+        if device is None and dev_table is not None:
+            device = dev_table.by_traffic(view, str(item.path))
+            how = "key" if device else None
+        yield _unit(item, item.relative, device, how, view, policy, report, None)
 
 
 def _by_name(item: InputFile, dev_table: DeviceTable | None, man: Manifest | None) -> tuple[str | None, str | None]:
@@ -244,47 +269,48 @@ def _unit(item: InputFile, object_id: str, device: str | None, how: str | None, 
     return _Unit(object_id, name, False, packets, str(item.path)), "unknown"
 
 
-def _dedupe(p: Packets) -> tuple[Packets, int]:
-    """Drop exact duplicates: same time, same IP length and same first IP header bytes."""
-    key = np.empty(len(p), dtype=[("t", "<i8"), ("n", "<i8"), ("h", f"V{HEAD}")])
-    key["t"], key["n"] = p.time_ns, p.length
-    key["h"] = np.ascontiguousarray(p.head).view(f"V{HEAD}").ravel()
-    _, first = np.unique(key, return_index=True)
-    first.sort()
-    return p.take(first), len(p) - len(first)
-
-
 def _build(units: list[_Unit], dev_table: DeviceTable | None, object_mode: str, window_ns: int | None,
            gap_ns: int | None, report: IngestReport, progress: bool) -> Dataset:
-    groups: dict[str, list[_Unit]] = {}
-    for u in units:
-        groups.setdefault(u.object_id if object_mode == "capture" else u.device, []).append(u)
+    """Objects from units, all objects' records and observations in single numpy passes."""
+    groups: dict[str, list[int]] = {}
+    for i, u in enumerate(units):
+        groups.setdefault(u.object_id if object_mode == "capture" else u.device, []).append(i)
     ids = sorted(groups)
+    unit_obj = np.empty(len(units), dtype=np.int64)
+    for o, object_id in enumerate(ids):
+        unit_obj[groups[object_id]] = o
+    packets = Packets.concat([u.packets for u in units])
+    obj = np.repeat(unit_obj, [len(u.packets) for u in units])  # (n,) object index of each packet
+    if object_mode == "device":
+        # exact duplicates: same object, time, IP length and first IP header bytes (overlapping captures)
+        head = np.ascontiguousarray(packets.head).view("<u8")  # (n, HEAD / 8)
+        keep, _ = unique_rows(obj, packets.time_ns, packets.length, *head.T)
+        report.duplicates_dropped += len(packets) - len(keep)
+        keep.sort()
+        packets, obj = packets.take(keep), obj[keep]
+    in_order = (np.diff(obj) >= 0).all() and ((np.diff(packets.time_ns) >= 0) | (np.diff(obj) > 0)).all()
+    if not in_order:  # captures are usually in time order already; sorting copies every array
+        order = np.lexsort((packets.time_ns, obj))  # by object, then time (stable)
+        packets, obj = packets.take(order), obj[order]
+    record_obj, values = cut_all(obj, packets.time_ns, packets.length, window_ns, gap_ns)
+
     attr_cols = [c for c in dev_table.frame.columns if c not in ("device", "category")] if dev_table else []
-    rows, series, observations = [], [], []
     info_of = {d: r for d, r in zip(dev_table.names, dev_table.frame.to_dict("records"), strict=True)} if dev_table else {}
-    for object_id in (track(ids, "cutting records") if progress else ids):
-        group = groups[object_id]
-        packets = Packets.concat([u.packets for u in group]) if len(group) > 1 else group[0].packets
-        if object_mode == "device":
-            packets, dropped = _dedupe(packets)
-            report.duplicates_dropped += dropped
-        order = np.argsort(packets.time_ns, kind="stable")
-        packets = packets.take(order)
-        series.append(cut_records(packets.time_ns, packets.length, window_ns, gap_ns))
-        device = group[0].device
-        if group[0].known:
-            info = info_of[device]
-            prefer = {m for m, devs in dev_table.macs.items() if device in devs}
+    rows, prefer = [], []
+    for object_id in ids:
+        first = units[groups[object_id][0]]
+        if first.known:
+            info = info_of[first.device]
+            prefer.append({m for m, devs in dev_table.macs.items() if first.device in devs})
         else:
             info = {"category": UNKNOWN_CATEGORY, **{c: "" for c in attr_cols}}
-            prefer = set()
-        rows.append({"device_id": object_id, "device": device, "category": info["category"],
+            prefer.append(set())
+        rows.append({"device_id": object_id, "device": first.device, "category": info["category"],
                      **{c: info[c] for c in attr_cols}})
-        observations += summarize(object_id, packets, prefer)
     devices = pd.DataFrame(rows, columns=["device_id", "device", "category", *attr_cols])
+    series = np.split(values, np.flatnonzero(np.diff(record_obj)) + 1)
     ds = Dataset.from_series(devices["device_id"].tolist(), devices["category"].tolist(), series,
                              attributes=devices.drop(columns=["device_id", "category"]))
     ds.devices = ds.devices[["device_id", "device", "category", *attr_cols]]
-    ds.observations = observation_frame(observations)
+    ds.observations = observation_frame(summarize(obj, packets, ids, prefer))
     return ds

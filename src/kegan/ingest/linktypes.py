@@ -81,8 +81,10 @@ def _le32(arr: np.ndarray, pos: np.ndarray) -> np.ndarray:
 
 
 def _mac(arr: np.ndarray, pos: np.ndarray) -> np.ndarray:
-    b = arr[pos[:, None] + np.arange(6)].astype(np.int64)
-    return (b << np.array([40, 32, 24, 16, 8, 0], dtype=np.int64)).sum(axis=1)
+    # 8 bytes ending at the MAC's last byte, read as one big-endian word, keep the low 48 bits.
+    # pos - 2 is never before the buffer: every frame follows a file or record header.
+    words = arr[(pos - 2)[:, None] + np.arange(8)].view(">u8")[:, 0]
+    return (words & np.uint64(0xFFFFFFFFFFFF)).astype(np.int64)
 
 
 def _from_ethertype(ethertype: np.ndarray, offset: np.ndarray | int, n: int) -> tuple[np.ndarray, np.ndarray]:

@@ -31,7 +31,7 @@ from ..dataset.format import (
     OBSERVATION_COLUMNS,
 )
 from .devices import format_mac
-from .packets import V4_MAPPED, Packets
+from .packets import V4_MAPPED, Packets, address_words, unique_rows
 
 PROTOCOL_NAMES = {6: "tcp", 17: "udp", 132: "sctp"}
 V16 = np.dtype((np.void, 16))
@@ -55,15 +55,21 @@ def _unspecified(addrs: np.ndarray) -> np.ndarray:
     return ~addrs.any(axis=1) | (v4 & ~addrs[:, 12:].any(axis=1))
 
 
-def _local_rank(addr: bytes) -> int:
-    ip = ipaddress.IPv6Address(addr)
-    ip = ip.ipv4_mapped or ip
-    return 2 if ip.is_link_local else int(ip.is_private)
+def _local_rank(addrs: np.ndarray) -> np.ndarray:
+    """(n, 16) addresses -> (n,) 2 link-local, 1 private (RFC 1918, ULA), 0 other."""
+    v4 = (addrs[:, :12] == V4_MAPPED).all(axis=1)
+    a, b = addrs[:, 12].astype(int), addrs[:, 13].astype(int)
+    link4 = v4 & (a == 169) & (b == 254)
+    priv4 = v4 & ((a == 10) | ((a == 172) & (b >= 16) & (b < 32)) | ((a == 192) & (b == 168)))
+    link6 = ~v4 & (addrs[:, 0] == 0xFE) & ((addrs[:, 1] & 0xC0) == 0x80)
+    priv6 = ~v4 & ((addrs[:, 0] & 0xFE) == 0xFC)
+    return np.where(link4 | link6, 2, np.where(priv4 | priv6, 1, 0))
 
 
 def assign_remote(p: Packets) -> None:
-    """Fill ``p.remote``, ``p.has_remote`` and ``p.remote_port`` for the packets of one capture."""
+    """Fill ``p.remote``, ``p.has_remote`` and ``p.remote_port``, each capture (``p.source``) on its own."""
     n = len(p)
+    source = p.source if p.source is not None else np.zeros(n, dtype=np.int64)
     src, dst = as_void(p.src), as_void(p.dst)
     src_own = np.zeros(n, dtype=bool)
     dst_own = np.zeros(n, dtype=bool)
@@ -71,16 +77,23 @@ def assign_remote(p: Packets) -> None:
         sel = p.has_addr & (p.version == version)
         if not sel.any():
             continue
-        both = np.r_[p.src[sel], p.dst[sel]]
-        both = both[~_special(both)]
-        if not len(both):
+        addrs = np.r_[p.src[sel], p.dst[sel]]
+        files = np.r_[source[sel], source[sel]]
+        keep = ~_special(addrs)
+        addrs, files = addrs[keep], files[keep]
+        if not len(addrs):
             continue
-        uniq, counts = np.unique(as_void(both), return_counts=True)
-        top = np.flatnonzero(counts == counts.max())
-        # ties (a capture of one packet): prefer a link-local, then a private address, then the lowest
-        own = uniq[min(top, key=lambda i: (-_local_rank(uniq[i].tobytes()), i))]
-        src_own |= sel & (src == own)
-        dst_own |= sel & (dst == own)
+        hi, lo = address_words(addrs)
+        first, counts = unique_rows(files, hi, lo)
+        rank = _local_rank(addrs[first])
+        f = files[first]
+        # per capture: most packets, then link-local, then private, then the lowest address
+        order = np.lexsort((np.arange(len(first)), -rank, -counts, f))
+        best = order[np.r_[True, f[order][1:] != f[order][:-1]]]
+        own = np.full(source.max() + 1, np.void(b"\xff" * 16), dtype="V16")  # ff..ff: multicast, never own
+        own[f[best]] = as_void(addrs[first[best]])
+        src_own |= sel & (src == own[source])
+        dst_own |= sel & (dst == own[source])
     p.remote = np.where((src_own | ~dst_own)[:, None], p.dst, p.src)
     p.has_remote = p.has_addr & ~(src_own & dst_own) & ~_unspecified(p.remote)
     p.remote_port = np.where(src_own | ~dst_own, p.dport, p.sport)
@@ -112,6 +125,8 @@ def assign_dns(buf: bytes, p: Packets, cache: dict[bytes, tuple | None] | None =
 
 def _parse_dns(payload: bytes) -> tuple | bool:
     """((kind, value), ...) of one DNS message; False when dpkt cannot parse it."""
+    # Only questions and answers matter: zeroing the authority/additional counts spares dpkt those records.
+    payload = payload[:8] + b"\0\0\0\0" + payload[12:] if len(payload) >= 12 else payload
     try:
         msg = dpkt.dns.DNS(payload)
     except (dpkt.UnpackError, IndexError, ValueError, struct_error):  # dpkt lets struct.error escape
@@ -139,20 +154,6 @@ def format_ip(addr: bytes) -> str:
     return str(ip.ipv4_mapped or ip)
 
 
-def choose_mac(p: Packets, prefer: set[int]) -> tuple[int, int] | None:
-    """(MAC, frames) the object shows: a MAC of its device-table row if seen, else the most frequent
-    unicast MAC; None when the link layer had no MACs."""
-    macs = np.r_[p.src_mac, p.dst_mac]
-    macs = macs[(macs >= 0) & ((macs >> 40) & 1 == 0)]  # drop absent and group (multicast/broadcast) MACs
-    if not len(macs):
-        return None
-    uniq, counts = np.unique(macs, return_counts=True)
-    preferred = np.isin(uniq, list(prefer)) if prefer else np.zeros(len(uniq), bool)
-    pool = np.flatnonzero(preferred) if preferred.any() else np.arange(len(uniq))
-    best = pool[np.argmax(counts[pool])]
-    return int(uniq[best]), int(counts[best])
-
-
 @functools.lru_cache(maxsize=4096)
 def vendor(mac: int) -> str | None:
     """The MAC's OUI registrant from netaddr's bundled registry; None when unregistered."""
@@ -162,27 +163,49 @@ def vendor(mac: int) -> str | None:
         return None
 
 
-def summarize(device_id: str, p: Packets, prefer_macs: set[int]) -> list[tuple[str, str, str, int]]:
-    """Observation rows (device_id, kind, value, count) of one object's packets."""
+def summarize(obj: np.ndarray, p: Packets, ids: list[str], prefer: list[set[int]]) -> list[tuple[str, str, str, int]]:
+    """Observation rows (device_id, kind, value, count) of all objects at once.
+
+    ``obj`` (n,) object index of each packet into ``ids``; ``prefer[i]`` the MACs the device table gives
+    object i's device (the MAC row is one of them when seen, else the most frequent unicast MAC).
+    """
     rows: list[tuple[str, str, str, int]] = []
     if p.has_remote is not None and p.has_remote.any():
-        uniq, counts = np.unique(as_void(p.remote[p.has_remote]), return_counts=True)
-        rows += [(device_id, OBS_REMOTE_IP, format_ip(u.tobytes()), int(c)) for u, c in zip(uniq, counts, strict=True)]
+        sel = p.has_remote
+        remote, owner = p.remote[sel], obj[sel]
+        first, counts = unique_rows(owner, *address_words(remote))
+        rows += [(ids[o], OBS_REMOTE_IP, format_ip(remote[i].tobytes()), c)
+                 for o, i, c in zip(owner[first].tolist(), first.tolist(), counts.tolist(), strict=True)]
     if p.remote_port is not None:
         sel = (p.remote_port >= 0) & np.isin(p.proto, list(PROTOCOL_NAMES))
         if sel.any():
-            pairs, counts = np.unique(np.c_[p.proto[sel], p.remote_port[sel]], axis=0, return_counts=True)
-            rows += [(device_id, OBS_REMOTE_PORT, f"{PROTOCOL_NAMES[proto]}/{port}", c)
-                     for (proto, port), c in zip(pairs.tolist(), counts.tolist(), strict=True)]
+            o_, proto_, port_ = obj[sel], p.proto[sel], p.remote_port[sel]
+            first, counts = unique_rows(o_, proto_, port_)
+            rows += [(ids[o], OBS_REMOTE_PORT, f"{PROTOCOL_NAMES[proto]}/{port}", c)
+                     for o, proto, port, c in zip(o_[first].tolist(), proto_[first].tolist(), port_[first].tolist(),
+                                                  counts.tolist(), strict=True)]
     if p.dns is not None:
-        names = Counter(pair for found in p.dns if found for pair in found)
-        rows += [(device_id, kind, value, c) for (kind, value), c in names.items()]
-    mac = choose_mac(p, prefer_macs)
-    if mac is not None:
-        rows.append((device_id, OBS_MAC, format_mac(mac[0]), mac[1]))
-        org = vendor(mac[0])
-        if org:
-            rows.append((device_id, OBS_MAC_VENDOR, org, mac[1]))
+        names = Counter()
+        for i in np.flatnonzero(p.dns != None).tolist():  # noqa: E711 - elementwise comparison
+            for kind, value in p.dns[i]:
+                names[(int(obj[i]), kind, value)] += 1
+        rows += [(ids[o], kind, value, c) for (o, kind, value), c in names.items()]
+    macs = np.r_[p.src_mac, p.dst_mac]
+    owner = np.r_[obj, obj]
+    valid = (macs >= 0) & ((macs >> 40) & 1 == 0)  # drop absent and group (multicast/broadcast) MACs
+    if valid.any():
+        owner, macs = owner[valid], macs[valid]
+        first, counts = unique_rows(owner, macs)
+        best: dict[int, tuple[bool, int, int]] = {}  # object -> (preferred, count, -mac) of the best MAC
+        for o, mac, c in zip(owner[first].tolist(), macs[first].tolist(), counts.tolist(), strict=True):
+            score = (mac in prefer[o], c, -mac)
+            if o not in best or score > best[o]:
+                best[o] = score
+        for o, (_, c, neg_mac) in best.items():
+            rows.append((ids[o], OBS_MAC, format_mac(-neg_mac), c))
+            org = vendor(-neg_mac)
+            if org:
+                rows.append((ids[o], OBS_MAC_VENDOR, org, c))
     return sorted(rows)
 
 

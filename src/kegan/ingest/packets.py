@@ -18,7 +18,6 @@ from .linktypes import decode_link
 
 HEAD = 48  # IP header bytes kept per packet: addresses, and the start of the transport header (dedup key)
 PAD = 128  # zero bytes appended to the buffer so that header reads past a short last frame stay inside
-PORT_PROTOCOLS = (6, 17, 132)  # TCP, UDP, SCTP: ports in the first 4 bytes of the transport header
 V4_MAPPED = np.array([0] * 10 + [0xFF, 0xFF], dtype=np.uint8)
 
 
@@ -56,6 +55,7 @@ class Packets:
     has_remote: np.ndarray | None = None  # (n,) bool
     remote_port: np.ndarray | None = None  # (n,) int64, -1 when absent
     dns: np.ndarray | None = None  # (n,) object: tuple of (kind, value) pairs, or None
+    source: np.ndarray | None = None  # (n,) int64: index of the capture (in its batch) the packet came from
 
     def __len__(self) -> int:
         return len(self.time_ns)
@@ -82,10 +82,35 @@ class Packets:
             proto=minus.copy(), src=np.zeros((n, 16), np.uint8), dst=np.zeros((n, 16), np.uint8),
             has_addr=np.zeros(n, bool), sport=minus.copy(), dport=minus.copy(), src_mac=minus.copy(),
             dst_mac=minus.copy(), head=np.zeros((n, HEAD), np.uint8), ip_start=minus.copy(),
-            ip_captured=np.zeros(n, np.int64), transport=minus.copy(),
+            ip_captured=np.zeros(n, np.int64), transport=minus.copy(), dns=np.full(n, None, dtype=object),
+            source=np.zeros(n, np.int64),
         )
         fields.update(columns)
         return Packets(**fields)
+
+
+def unique_rows(*keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct rows of the integer columns ``keys`` (each (n,)), sorted by the first key, then the next...
+
+    Returns (index of one member of each distinct row, its count). Faster than np.unique on
+    structured or axis=0 input, which sorts with a generic comparison.
+    """
+    n = len(keys[0])
+    if n == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    order = np.lexsort(keys[::-1])
+    change = np.zeros(n - 1, dtype=bool)
+    for k in keys:
+        ks = k[order]
+        change |= ks[1:] != ks[:-1]
+    starts = np.flatnonzero(np.r_[True, change])
+    return order[starts], np.diff(np.r_[starts, n])
+
+
+def address_words(addrs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(n, 16) uint8 addresses -> two (n,) uint64 columns (high and low 8 bytes, big-endian)."""
+    words = np.ascontiguousarray(addrs).view(">u8")
+    return words[:, 0].astype(np.uint64), words[:, 1].astype(np.uint64)
 
 
 def padded(buf: bytes) -> np.ndarray:
@@ -93,9 +118,10 @@ def padded(buf: bytes) -> np.ndarray:
     return np.frombuffer(buf + bytes(PAD), dtype=np.uint8)
 
 
-def decode(arr: np.ndarray, frames: Frames) -> tuple[Packets, int]:
+def decode(arr: np.ndarray, frames: Frames, source: np.ndarray | None = None) -> tuple[Packets, int]:
     """Decode every frame's link and IP headers; returns (IP packets in file order, frames skipped).
 
+    ``source`` (n,) says which capture each frame came from when ``frames`` joins several captures.
     ``arr`` comes from :func:`padded`. Skipped frames are those without an IPv4/IPv6 packet (ARP,
     EAPOL, 802.3 LLC ...) or whose IP header is cut before its length field.
     """
@@ -105,8 +131,9 @@ def decode(arr: np.ndarray, frames: Frames) -> tuple[Packets, int]:
     link_version = np.zeros(n, dtype=np.int64)
     src_mac = np.full(n, -1, dtype=np.int64)
     dst_mac = np.full(n, -1, dtype=np.int64)
-    for lt in np.unique(frames.linktype):
-        sel = frames.linktype == lt
+    linktypes = np.unique(frames.linktype)
+    for lt in linktypes:
+        sel = slice(None) if len(linktypes) == 1 else frames.linktype == lt
         info = decode_link(arr, start[sel], captured[sel], int(lt))
         ip_offset[sel], link_version[sel] = info.ip_offset, info.version
         src_mac[sel], dst_mac[sel] = info.src_mac, info.dst_mac
@@ -114,31 +141,42 @@ def decode(arr: np.ndarray, frames: Frames) -> tuple[Packets, int]:
     ip_start = start + np.maximum(ip_offset, 0)
     avail = captured - ip_offset
     head = arr[ip_start[:, None] + np.arange(HEAD)]  # (n, HEAD)
-    head[np.arange(HEAD)[None, :] >= avail[:, None]] = 0
-    nibble = (head[:, 0] >> 4).astype(np.int64)
+    short = np.flatnonzero(avail < HEAD)  # bytes past the captured ones belong to the next record: zero them
+    if len(short):
+        head[short] = np.where(np.arange(HEAD)[None, :] < avail[short, None], head[short], 0)
+
+    def col(j: int) -> np.ndarray:
+        return head[:, j].astype(np.int64)
+
+    b0 = col(0)
+    nibble = b0 >> 4
     version = np.where(link_version > 0, link_version, nibble)
     ok = (ip_offset >= 0) & (nibble == version) & (
         ((version == 4) & (avail >= 4)) | ((version == 6) & (avail >= 6)))
 
-    h = head.astype(np.int64)
     v4 = version == 4
-    ihl = (h[:, 0] & 15) * 4
-    stated = np.where(v4, (h[:, 2] << 8) | h[:, 3], 40 + ((h[:, 4] << 8) | h[:, 5]))
-    implausible = np.where(v4, stated < 20, (stated == 40) & (h[:, 6] == 0))
+    b6 = col(6)
+    ihl = (b0 & 15) * 4
+    stated = np.where(v4, (col(2) << 8) | col(3), 40 + ((col(4) << 8) | col(5)))
+    implausible = np.where(v4, stated < 20, (stated == 40) & (b6 == 0))
     length = np.where(implausible, frames.original - ip_offset, stated)
     ok &= length > 0
 
-    proto = np.where(v4, np.where(avail >= 10, h[:, 9], -1), np.where(avail >= 7, h[:, 6], -1))
+    proto = np.where(v4, np.where(avail >= 10, col(9), -1), np.where(avail >= 7, b6, -1))
     has_addr = np.where(v4, avail >= 20, avail >= 40)
-    src = np.where(v4[:, None], np.concatenate([np.broadcast_to(V4_MAPPED, (n, 12)), head[:, 12:16]], axis=1),
-                   head[:, 8:24])
-    dst = np.where(v4[:, None], np.concatenate([np.broadcast_to(V4_MAPPED, (n, 12)), head[:, 16:20]], axis=1),
-                   head[:, 24:40])
-    src[~has_addr] = 0
-    dst[~has_addr] = 0
-    later_fragment = v4 & ((((h[:, 6] & 0x1F) << 8) | h[:, 7]) != 0)
+    src = head[:, 8:24].copy()  # IPv6 layout; IPv4 rows rewritten as ::ffff:a.b.c.d below
+    dst = head[:, 24:40].copy()
+    rows4 = np.flatnonzero(v4)
+    src[rows4, :12] = V4_MAPPED
+    dst[rows4, :12] = V4_MAPPED
+    src[rows4, 12:] = head[rows4, 12:16]
+    dst[rows4, 12:] = head[rows4, 16:20]
+    no_addr = np.flatnonzero(~has_addr)
+    src[no_addr] = 0
+    dst[no_addr] = 0
+    later_fragment = v4 & ((((b6 & 0x1F) << 8) | col(7)) != 0)
     transport = np.where(v4, ihl, 40)
-    has_ports = np.isin(proto, PORT_PROTOCOLS) & ~later_fragment & (avail >= transport + 4)
+    has_ports = ((proto == 6) | (proto == 17) | (proto == 132)) & ~later_fragment & (avail >= transport + 4)
     ports = arr[(ip_start + transport)[:, None] + np.arange(4)].astype(np.int64)  # (n, 4)
     sport = np.where(has_ports, (ports[:, 0] << 8) | ports[:, 1], -1)
     dport = np.where(has_ports, (ports[:, 2] << 8) | ports[:, 3], -1)
@@ -147,5 +185,7 @@ def decode(arr: np.ndarray, frames: Frames) -> tuple[Packets, int]:
         time_ns=frames.time_ns, length=length, version=version, proto=proto, src=src, dst=dst,
         has_addr=has_addr, sport=sport, dport=dport, src_mac=src_mac, dst_mac=dst_mac, head=head,
         ip_start=ip_start, ip_captured=avail, transport=np.where(has_ports, transport, -1),
-    ).take(ok)
+        source=np.zeros(n, np.int64) if source is None else source,
+    )
+    packets = packets if ok.all() else packets.take(ok)
     return packets, int(n - ok.sum())

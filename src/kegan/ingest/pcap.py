@@ -47,37 +47,39 @@ def read_pcap(buf: bytes, name: str, strict: bool = False) -> Frames:
     check_linktype(linktype, f"{name}: byte offset 20")
     max_record = max(MAX_RECORD, min(snaplen, 1 << 26))
 
-    # Follow the length chain; (n,) record offsets.
+    # Follow the length chain; checks are done afterwards in bulk, so the loop stays minimal.
     offsets: list[int] = []
     append = offsets.append
     read_len = struct.Struct(order + "I").unpack_from
     n = len(buf)
     off = FILE_HEADER
-    while off + RECORD_HEADER <= n:
-        incl = read_len(buf, off + 8)[0]
-        end = off + RECORD_HEADER + incl
-        if incl > max_record:
-            damaged(name, off, f"record claims {incl} captured bytes (more than {max_record}): garbage, not a packet",
-                    strict, sink)
-            break
-        if end > n:
-            damaged(name, off, f"last packet is truncated (record needs {RECORD_HEADER + incl} bytes, "
-                    f"{n - off} left)", strict, sink)
-            break
+    last = n - RECORD_HEADER
+    while off <= last:
         append(off)
-        off = end
-    else:
-        if off < n:
-            damaged(name, off, f"{n - off} trailing bytes are too few for a record header", strict, sink)
-    if not offsets:
+        off += RECORD_HEADER + read_len(buf, off + 8)[0]
+    offs = np.asarray(offsets, dtype=np.int64)
+    arr = np.frombuffer(buf, dtype=np.uint8)
+    # (k, 4) record header words: ts_sec, ts_frac, incl_len, orig_len
+    words = arr[offs[:, None] + np.arange(RECORD_HEADER)].view(order + "u4").astype(np.int64)
+    garbage = np.flatnonzero(words[:, 2] > max_record)
+    if len(garbage):
+        g = int(garbage[0])
+        damaged(name, int(offs[g]), f"record claims {int(words[g, 2])} captured bytes (more than {max_record}): "
+                "garbage, not a packet", strict, sink)
+        offs, words = offs[:g], words[:g]
+    elif len(offs) and offs[-1] + RECORD_HEADER + words[-1, 2] > n:
+        off = int(offs[-1])
+        damaged(name, off, f"last packet is truncated (record needs {RECORD_HEADER + int(words[-1, 2])} bytes, "
+                f"{n - off} left)", strict, sink)
+        offs, words = offs[:-1], words[:-1]
+    elif off < n:
+        damaged(name, off, f"{n - off} trailing bytes are too few for a record header", strict, sink)
+    offsets = offs
+    if not len(offsets):
         frames = empty_frames("pcap-ns" if nano else "pcap")
         frames.warnings = sink
         return frames
 
-    arr = np.frombuffer(buf, dtype=np.uint8)
-    offs = np.asarray(offsets, dtype=np.int64)
-    # (n, 4) record header words: ts_sec, ts_frac, incl_len, orig_len
-    words = arr[offs[:, None] + np.arange(RECORD_HEADER)].view(order + "u4").astype(np.int64)
     frac_ns = words[:, 1] if nano else words[:, 1] * 1000
     return Frames(
         time_ns=words[:, 0] * 1_000_000_000 + frac_ns,

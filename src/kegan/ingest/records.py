@@ -35,15 +35,29 @@ def cut_records(time_ns: np.ndarray, length: np.ndarray, window_ns: int | None =
     ``time_ns`` (n,) int64 must be sorted ascending and n >= 1; exactly one of ``window_ns`` and
     ``gap_ns`` is given.
     """
+    _, values = cut_all(np.zeros(len(time_ns), dtype=np.int64), time_ns, length, window_ns, gap_ns)
+    return values
+
+
+def cut_all(obj: np.ndarray, time_ns: np.ndarray, length: np.ndarray, window_ns: int | None = None,
+            gap_ns: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Records of many objects at once: (object of each record (M,), (M, 3) float64 A, P, L).
+
+    ``obj`` (n,) object index of each packet, packets grouped by object and in time order within it.
+    """
     if (window_ns is None) == (gap_ns is None):
         raise ParameterError("give exactly one of window and gap")
+    new_obj = np.r_[True, obj[1:] != obj[:-1]]
     if window_ns is not None:
-        k = (time_ns - time_ns[0]) // window_ns
-        first = np.flatnonzero(np.r_[True, k[1:] != k[:-1]])
+        t0 = time_ns[new_obj][np.cumsum(new_obj) - 1]  # (n,) first packet time of each packet's object
+        k = (time_ns - t0) // window_ns
+        first = new_obj | np.r_[True, k[1:] != k[:-1]]
     else:
-        first = np.flatnonzero(np.r_[True, np.diff(time_ns) > gap_ns])
-    counts = np.diff(np.r_[first, len(time_ns)])
-    sums = np.add.reduceat(length.astype(np.float64), first)
-    starts = time_ns[first]
+        first = new_obj | np.r_[True, np.diff(time_ns) > gap_ns]
+    first_idx = np.flatnonzero(first)
+    counts = np.diff(np.r_[first_idx, len(time_ns)])
+    sums = np.add.reduceat(length.astype(np.float64), first_idx)
+    starts = time_ns[first_idx]
     arrival = np.r_[0, np.diff(starts)].astype(np.float64) / NS
-    return np.column_stack([arrival, counts.astype(np.float64), sums / counts])
+    arrival[new_obj[first_idx]] = 0.0  # A of an object's first record
+    return obj[first_idx], np.column_stack([arrival, counts.astype(np.float64), sums / counts])

@@ -59,6 +59,7 @@ def discover(inputs: list[Path], exclude: set[Path] | None = None) -> Walk:
     Raises DataError for an input that does not exist.
     """
     exclude = exclude or set()
+    exclude_names = {p.name for p in exclude}
     walk = Walk()
     seen: dict[str, Path] = {}
     for given in map(Path, inputs):
@@ -76,7 +77,7 @@ def discover(inputs: list[Path], exclude: set[Path] | None = None) -> Walk:
                     if fname.startswith("."):
                         walk.skipped["dotfile"] += 1
                         continue
-                    if path.resolve() in exclude:
+                    if fname in exclude_names and path.resolve() in exclude:
                         walk.skipped["device table or manifest"] += 1
                         continue
                     kind = kind_of(fname)
