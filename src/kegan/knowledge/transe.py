@@ -25,6 +25,7 @@ from ..progress import make_progress
 
 # Below this many triples TransE has too little to learn from; it still runs, with a warning.
 TINY_GRAPH_TRIPLES = 50
+MIN_BATCHES_PER_EPOCH = 8
 
 
 @dataclass
@@ -38,9 +39,13 @@ class TransEConfig:
     margin: float = 1.0  # of the margin ranking loss (Bordes et al.)
     scoring_norm: int = 1  # L1 distance ||h + r - t||_1, PyKEEN's and the paper's TransE default
     num_negatives: int = 1  # corrupted triples per true triple (head or tail replaced at random)
+    # torch threads on the CPU. One: a batch (512 x 128) is too small for intra-op parallelism to pay,
+    # and on a shared machine OpenMP threads contend; measured 1.0 s/epoch with 1 thread vs 5.9 s with 2
+    # on the IoT Sentinel graph while other jobs loaded both cores (docs/knowledge.md).
+    cpu_threads: int = 1
 
     def validate(self) -> None:
-        for name in ("dim", "epochs", "batch_size", "num_negatives"):
+        for name in ("dim", "epochs", "batch_size", "num_negatives", "cpu_threads"):
             if int(getattr(self, name)) < 1:
                 raise ParameterError(f"TransE {name}={getattr(self, name)!r}: expected an integer >= 1")
         if not (self.learning_rate > 0 and math.isfinite(self.learning_rate)):
@@ -163,11 +168,13 @@ def train_transe(
             if self.bar is not None:
                 self.bar.update(self.task, advance=1, info=f"loss {epoch_loss:.4f}")
 
-    batch_size = int(min(config.batch_size, len(labeled)))
+    # batch_size is a ceiling: a small graph still gets MIN_BATCHES_PER_EPOCH optimiser steps per epoch,
+    # so that "epochs" means a comparable amount of training whatever the graph's size.
+    batch_size = int(max(1, min(config.batch_size, math.ceil(len(labeled) / MIN_BATCHES_PER_EPOCH))))
     bar = make_progress(transient=True) if progress else None
     with bar if bar is not None else _nullcontext():
         task = bar.add_task(f"TransE on {torch_device.type}", total=int(config.epochs), info="") if bar else None
-        with warnings.catch_warnings(), _frozen_gc():
+        with warnings.catch_warnings(), _frozen_gc(), _torch_threads(config.cpu_threads if torch_device.type == "cpu" else None):
             warnings.filterwarnings("ignore", module="pykeen")
             warnings.filterwarnings("ignore", message=".*pin_memory.*")
             losses = loop.train(
@@ -199,13 +206,26 @@ def train_transe(
 def _frozen_gc():
     """PyKEEN runs ``gc.collect()`` after every epoch; with torch, pandas and sklearn loaded that costs
     ~0.3 s per epoch on 2 cores, more than a whole epoch on a small graph. Freezing the objects that
-    exist before training makes those collections cheap (only training's own garbage is scanned)."""
-    gc.collect()
+    exist before training makes those collections cheap (only training's own garbage is scanned); no
+    collection first, since a full one is just as slow."""
     gc.freeze()
     try:
         yield
     finally:
         gc.unfreeze()
+
+
+@contextlib.contextmanager
+def _torch_threads(n: int | None):
+    import torch
+
+    before = torch.get_num_threads()
+    if n:
+        torch.set_num_threads(int(n))
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 class _nullcontext:
