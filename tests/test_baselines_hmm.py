@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from hmmlearn.hmm import GaussianHMM
 
-from kegan.baselines.hmm import HMMGenerator, _sample_hmm
+from kegan.baselines.hmm import HMMGenerator, _sample_hmm, _usable
 from kegan.dataset.format import Dataset
 from kegan.dataset.toy import make_toy_dataset
 
@@ -82,3 +82,21 @@ def test_vectorised_sampler_follows_the_transition_matrix():
     out = _sample_hmm(model, n=3, steps=5, rng=np.random.default_rng(0))
     assert out.shape == (3, 5, 1)
     assert np.allclose(out[:, :, 0], [[0, 10, 0, 10, 0]] * 3, atol=0.01)
+
+
+def test_a_dead_end_state_becomes_absorbing_and_an_unused_state_is_pruned():
+    # state 1 holds only series' last records (no transition out); state 2 was never assigned (NaN mean)
+    model = GaussianHMM(n_components=3, covariance_type="diag", init_params="", params="")
+    model.n_features = 2
+    model.startprob_ = np.array([1.0, 0.0, 0.0])
+    model.transmat_ = np.array([[0.9, 0.1, 0.0], [0.0, 0.0, 0.0], [0.0, 0.0, 0.0]])
+    model.means_ = np.array([[0.5, 1.0], [0.2, 0.0], [np.nan, np.nan]])
+    model._covars_ = np.full((3, 2), 0.01)
+    usable, problem = _usable(model)
+    assert problem is None and usable.n_components == 2
+    assert np.allclose(usable.transmat_, [[0.9, 0.1], [0.0, 1.0]])
+    assert np.allclose(usable.means_, [[0.5, 1.0], [0.2, 0.0]])
+    # a reachable state with a NaN mean is a real failure
+    model.transmat_ = np.array([[0.8, 0.1, 0.1], [0.0, 0.0, 0.0], [0.0, 0.0, 0.0]])
+    usable, problem = _usable(model)
+    assert usable is None and "non-finite means" in problem

@@ -2,9 +2,12 @@
 
 One Gaussian HMM per category (hmmlearn, diagonal covariances, float64) over the extended records
 (A, P, L, F) of that category's objects, fitted on the concatenated sequences with their lengths.
-A category gets ``min(n_states, records // records_per_state)`` states (at least 1). A fit that fails
-or leaves non-finite or unnormalised parameters is retried with another seed, then with half the states,
-down to one state; every attempt is written to ``fit_report_`` and the bench never crashes on it.
+A category gets ``min(n_states, records // records_per_state)`` states (at least 1). A state with no
+observed transition out (where only series' last records fall) is made absorbing and states EM left
+unused are pruned. A fit that fails or leaves non-finite or unnormalised parameters in a
+reachable state is retried with another seed, then with half the states, down to one state, and finally
+replaced by one Gaussian over the records; every attempt is written to ``fit_report_`` and the bench
+never crashes on it.
 Generation samples the category from the real frequencies and draws records from that category's HMM
 until F < 0.5 or ``m_max`` records (a vectorised sampler over all objects at once).
 """
@@ -25,19 +28,42 @@ from .extended import EXTENDED_WIDTH, TrainingData, length_from_flags
 _SETTINGS = {"n_states": 8, "n_iter": 100, "tries": 2, "records_per_state": 10}
 
 
-def _usable(model) -> str | None:
-    """None when a fitted GaussianHMM can be sampled from, else why not."""
+def _reachable(startprob: np.ndarray, transmat: np.ndarray) -> np.ndarray:
+    """Indices of the states a chain can ever be in: started in, or entered from such a state."""
+    seen = startprob > 0
+    while True:
+        more = seen | (transmat[seen] > 0).any(axis=0)
+        if (more == seen).all():
+            return np.flatnonzero(seen)
+        seen = more
+
+
+def _usable(model) -> tuple[Any, str | None]:
+    """(model to sample from, None) for a usable fit, else (None, why not).
+
+    Two things EM does on this data that are not failures: a state that only the last record of
+    series falls in (F = 0) has no observed transition out, so its row is all zeros; it is made
+    absorbing (the series has ended there anyway). A state no record was assigned to can never be
+    reached and is pruned (its means may be NaN). What remains must be finite and normalised.
+    """
     try:
-        params = [model.startprob_, model.transmat_, model.means_, model._covars_]
+        start, trans, means, covars = model.startprob_, model.transmat_, model.means_, model._covars_
     except AttributeError as exc:
-        return f"parameters missing after fit ({exc})"
-    if not all(np.isfinite(p).all() for p in params):
-        return "non-finite parameters"
-    if not np.allclose(model.startprob_.sum(), 1.0) or not np.allclose(model.transmat_.sum(axis=1), 1.0):
-        return "start or transition probabilities do not sum to 1 (a state was never visited)"
-    if (model._covars_ <= 0).any():
-        return "a non-positive variance"
-    return None
+        return None, f"parameters missing after fit ({exc})"
+    if not (np.isfinite(start).all() and np.isfinite(trans).all()):
+        return None, "non-finite start or transition probabilities"
+    trans = trans.copy()
+    dead_end = trans.sum(axis=1) == 0
+    trans[dead_end, dead_end] = 1.0
+    keep = _reachable(start, trans)
+    start, trans, means, covars = start[keep], trans[np.ix_(keep, keep)], means[keep], covars[keep]
+    if not (np.isfinite(means).all() and np.isfinite(covars).all()):
+        return None, "non-finite means or variances in a reachable state"
+    if not np.allclose(start.sum(), 1.0) or not np.allclose(trans.sum(axis=1), 1.0):
+        return None, "start or transition probabilities do not sum to 1"
+    if (covars <= 0).any():
+        return None, "a non-positive variance"
+    return _from_params(start, trans, means, covars), None
 
 
 class HMMGenerator(Generator):
@@ -74,22 +100,31 @@ class HMMGenerator(Generator):
                     with warnings.catch_warnings():
                         warnings.simplefilter("ignore")
                         model.fit(x, lengths)
-                    problem = _usable(model)
+                    usable, problem = _usable(model)
                 except (ValueError, np.linalg.LinAlgError) as exc:
-                    problem = f"fit raised {type(exc).__name__}: {exc}"
+                    usable, problem = None, f"fit raised {type(exc).__name__}: {exc}"
                 attempts.append({"states": states, "seed": seed, "problem": problem})
-                if problem is None:
+                if usable is not None:
                     report = {"category": category, "records": len(x), "objects": len(seqs), "states": states}
-                    report["attempts"] = attempts
-                    report["retried"] = len(attempts) > 1
-                    return model, report
+                    report.update(
+                        states_used=usable.n_components, attempts=attempts, retried=len(attempts) > 1
+                    )
+                    return usable, report
             if states == 1:
                 break
             states = max(1, states // 2)
         # Every attempt failed: one Gaussian over the records, a 1-state HMM that cannot degenerate.
-        report = {"category": category, "records": len(x), "objects": len(seqs), "states": 1}
+        report = {
+            "category": category,
+            "records": len(x),
+            "objects": len(seqs),
+            "states": 1,
+            "states_used": 1,
+        }
         report.update(attempts=attempts, retried=True, fallback="single Gaussian (moments)")
-        return _single_state(x), report
+        return _from_params(
+            np.ones(1), np.ones((1, 1)), x.mean(axis=0, keepdims=True), x.var(axis=0, keepdims=True) + 1e-3
+        ), report
 
     def fit(self, dataset: Dataset, embeddings: np.ndarray | None = None) -> HMMGenerator:
         """One HMM per category of ``dataset`` (embeddings are ignored). Returns self."""
@@ -120,15 +155,13 @@ class HMMGenerator(Generator):
         return synthetic_dataset(names, series, self.name, meta={"seed": int(seed)})
 
 
-def _single_state(x: np.ndarray):
+def _from_params(start: np.ndarray, trans: np.ndarray, means: np.ndarray, variances: np.ndarray):
+    """A diagonal GaussianHMM with the given (S,), (S, S), (S, d), (S, d) parameters, ready to sample."""
     from hmmlearn.hmm import GaussianHMM
 
-    model = GaussianHMM(n_components=1, covariance_type="diag", init_params="", params="")
-    model.n_features = x.shape[1]
-    model.startprob_ = np.ones(1)
-    model.transmat_ = np.ones((1, 1))
-    model.means_ = x.mean(axis=0, keepdims=True)
-    model.covars_ = x.var(axis=0, keepdims=True) + model.min_covar
+    model = GaussianHMM(n_components=len(start), covariance_type="diag", init_params="", params="")
+    model.n_features = means.shape[1]
+    model.startprob_, model.transmat_, model.means_, model.covars_ = start, trans, means, variances
     return model
 
 
