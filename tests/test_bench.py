@@ -190,6 +190,8 @@ def test_quick_bench_runs_every_registered_generator_under_one_protocol(quick_be
     for n, g in real.items():  # one budget for every neural generator, none for AR and HMM
         assert g["max_minutes"] == (0.02 if g["neural"] else None), n
         assert g["train_seconds"] > 0 and g["sample_seconds"] >= 0 and g["fit_peak_rss_mb"] >= 0
+        if g["neural"]:  # every neural generator says how far it trained and whether the budget stopped it
+            assert g["fit_report"]["steps_done"] >= 0 and g["fit_report"]["stopped_by_budget"] in (True, False), n
         assert g["settings"] == registry_class(n).quick_settings()
     assert {n for n, g in real.items() if g["neural"]} >= {"lstm", "naive-gan", "doppelganger", "kegan"}
     for n in ("kegan", "kegan-no-knowledge", "kegan-no-attention", "kegan-critic-knowledge"):
@@ -287,3 +289,24 @@ def test_cli_help_and_unknown_generator(tmp_path):
     with pytest.raises(ParameterError, match="unknown nope"):
         bench_api.run_bench(data, tmp_path / "b", generators=["ar", "nope"], quick=True, progress=False)
     assert not (tmp_path / "b").exists()
+
+
+def test_training_report_reads_each_generator_family():
+    import dataclasses
+
+    from kegan.bench.protocol import training_report
+
+    @dataclasses.dataclass
+    class Log:
+        steps: int = 7
+        stopped_by: str = "budget"
+
+    g = types.SimpleNamespace(fit_report_={"epochs": 3, "stopped_by_budget": False})
+    assert training_report(g) == {"epochs": 3, "stopped_by_budget": False, "steps_done": 3}
+    assert training_report(types.SimpleNamespace(log_=Log())) == {
+        "steps": 7, "stopped_by": "budget", "steps_done": 7, "stopped_by_budget": True}
+    model = types.SimpleNamespace(n_iter_=12, stopped_by_time_=False, elapsed_s_=1.5)
+    assert training_report(types.SimpleNamespace(model_=model))["steps_done"] == 12
+    hmm = types.SimpleNamespace(fit_report_=[{"retried": True}, {"retried": False}])
+    assert training_report(hmm)["retried"] == 1
+    assert training_report(types.SimpleNamespace()) is None

@@ -197,6 +197,11 @@ def fit_and_sample(
     rec: dict[str, Any] = {"name": name, "display": display_name(name), "status": "ok", "max_minutes": minutes}
     cuda = str(device).startswith("cuda")
     gen = None
+    gc.collect()
+    if cuda:
+        import torch
+
+        torch.cuda.empty_cache()  # what the previous generator left cached must not count here
     try:
         cls = get_class(name)
         settings = cls.quick_settings() if quick else {}
@@ -209,7 +214,6 @@ def fit_and_sample(
         _error_record(rec, "construct", e)
         return rec, None, None
     emb = embeddings if gen.needs_embeddings else None
-    gc.collect()
     try:
         seed_everything(seed)
         with Measure(cuda) as m:
@@ -227,7 +231,41 @@ def fit_and_sample(
         _error_record(rec, "sample", e)
         return rec, None, gen
     rec["n_sampled"] = len(synth)
+    rec["fit_report"] = training_report(gen)
     return rec, synth, gen
+
+
+def training_report(gen: Any) -> dict[str, Any] | None:
+    """What the generator says about its own training, JSON-safe, with two common keys added where it
+    can tell: ``steps_done`` (iterations, epochs or steps) and ``stopped_by_budget``.
+
+    Read from ``fit_report_`` (AR, HMM, LSTM, naive GAN), ``log_`` (DoppelGANger) or the KE-GAN
+    adapters' ``model_`` (``n_iter_``, ``stopped_by_time_``, ``elapsed_s_``); None when it says nothing.
+    """
+    import dataclasses
+    import json
+
+    raw: Any = getattr(gen, "fit_report_", None)
+    if raw is None and dataclasses.is_dataclass(getattr(gen, "log_", None)):
+        raw = dataclasses.asdict(gen.log_)
+    model = getattr(gen, "model_", None)
+    if raw is None and model is not None and hasattr(model, "n_iter_"):
+        raw = {"iterations": model.n_iter_, "stopped_by_budget": getattr(model, "stopped_by_time_", None),
+               "seconds": getattr(model, "elapsed_s_", None)}
+    if raw is None:
+        return None
+    report = json.loads(json.dumps(raw, default=str))
+    if isinstance(report, dict):
+        for key in ("iterations", "epochs", "steps", "n_iter"):
+            if isinstance(report.get(key), int):
+                report.setdefault("steps_done", report[key])
+                break
+        if "stopped_by_budget" not in report and "stopped_by" in report:
+            report["stopped_by_budget"] = report["stopped_by"] == "budget"
+    else:  # HMM: one report per category; count the degenerate fits that were retried
+        items = report if isinstance(report, list) else [report]
+        report = {"per_part": items, "retried": sum(bool(isinstance(r, dict) and r.get("retried")) for r in items)}
+    return report
 
 
 def _check_sample(synth: Any, n: int) -> None:

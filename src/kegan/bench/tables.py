@@ -187,13 +187,17 @@ def resources_table(result: dict[str, Any]) -> Table:
         budget = g.get("max_minutes")
         cells.append("none" if budget is None else f"{budget:g}")
         cells += [_mb(g.get("fit_peak_rss_mb")), _mb(g.get("fit_peak_cuda_mb"))]
-        agr = g.get("category_agreement")
-        cells.append(_agreement_text(agr))
+        report = g.get("fit_report") or {}
+        steps = report.get("steps_done")
+        cells.append(None if steps is None else str(steps))
+        hit = report.get("stopped_by_budget")
+        cells.append(None if hit is None else ("yes" if hit else "no"))
+        cells.append(_agreement_text(g.get("category_agreement")))
         cells.append("ok" if g.get("status") == "ok" else f"failed at {g.get('failed_at')}: {g.get('error', '')}"[:120])
         rows.append(Row(g.get("display", name), cells, ranked=False))
     return Table("Cost of each generator", "Generator",
-                 ["Train s", "Sample s", "Budget min", "Fit peak RSS MB", "Fit peak CUDA MB",
-                  "Category agreement", "Status"], rows,
+                 ["Train s", "Sample s", "Budget min", "Fit peak RSS MB", "Fit peak CUDA MB", "Steps",
+                  "Budget hit", "Category agreement", "Status"], rows,
                  notes=[f"Peak memory: {result.get('memory_method', '')}."])
 
 
