@@ -310,3 +310,22 @@ def test_training_report_reads_each_generator_family():
     hmm = types.SimpleNamespace(fit_report_=[{"retried": True}, {"retried": False}])
     assert training_report(hmm)["retried"] == 1
     assert training_report(types.SimpleNamespace()) is None
+
+
+def test_out_may_not_replace_the_dataset(tmp_path):
+    from kegan.errors import ParameterError
+
+    data = write_toy(tmp_path / "toy", n_objects=8)
+    for out in (data, tmp_path):
+        with pytest.raises(ParameterError, match="would replace the dataset"):
+            bench_api.run_bench(data, out, generators=["ar"], quick=True, progress=False)
+    assert (data / "dataset.json").exists()
+
+
+def test_figure5_only_with_both_knowledge_variants_selected(tmp_path):
+    data = write_toy(tmp_path / "toy", n_objects=12)
+    res = bench_api.run_bench(data, tmp_path / "b", generators=["ar", "kegan"], quick=True, device="cpu",
+                              progress=False)
+    assert res["figure5"] is None and any("Figure 5 skipped" in w for w in res["warnings"])
+    assert list(res["generators"]) == ["ar", "kegan"] and res["knowledge"]["dim"] == 8
+    assert not (tmp_path / "b" / "figure5.png").exists() and (tmp_path / "b" / "figure4.png").exists()

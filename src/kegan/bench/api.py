@@ -108,6 +108,9 @@ def run_bench(
     t_start = time.perf_counter()
     announce = say if progress else (lambda s: None)
     dataset_dir, out = Path(dataset_dir), Path(out)
+    if dataset_dir.resolve() == out.resolve() or out.resolve() in dataset_dir.resolve().parents:
+        # the output directory is replaced whole: it must not hold the dataset
+        raise ParameterError(f"--out {out}: would replace the dataset directory {dataset_dir}; choose another")
     settings = BenchSettings.make(seed, quick, max_minutes, fig5_minutes, fig5_repeats, str(resolve_device(device)))
     registry = _registry()
     get_class = registry.get_generator_class
@@ -125,7 +128,8 @@ def run_bench(
     train, heldout, split_warnings = split_train_heldout(real, settings.train_fraction, seed)
     for w in split_warnings:
         announce(f"[yellow]warning:[/] {w}")
-    run_fig5 = settings.fig5_repeats > 0 and all(v in known for v in VARIANTS)
+    # Figure 5 compares two of the selected generators; with a selection that lacks them it is skipped
+    run_fig5 = settings.fig5_repeats > 0 and all(v in names for v in VARIANTS)
     embeddings, knowledge = None, {"source": "not needed by the selected generators"}
     if run_fig5 or _needs_embeddings(get_class, names):
         embeddings, knowledge = _load_embeddings(dataset_dir, real, settings.device, seed, quick, announce)
@@ -181,7 +185,7 @@ def run_bench(
         if run_fig5:
             result["figure5"] = run_figure5(get_class, train, real, embeddings, edges, settings, announce)
         elif settings.fig5_repeats > 0:
-            result["warnings"].append("Figure 5 skipped: kegan and kegan-no-knowledge are not both registered")
+            result["warnings"].append("Figure 5 skipped: kegan and kegan-no-knowledge are not both selected")
         result["timings"] = {"total_seconds": time.perf_counter() - t_start}
         written = write_report(result, tmp)
     result["written"] = {k: str(out / Path(p).name) for k, p in written.items()}

@@ -29,12 +29,14 @@ def bench(
       kegan bench runs/sentinel --out runs/b --generators ar,hmm,kegan --minutes 4 --fig5-repeats 0
     """
     from ..bench import run_bench
-    from ..bench.tables import jsd_table, to_markdown, tstr_table
+    from ..bench.tables import jsd_table, resources_table, to_markdown, tstr_table
 
     names = [g.strip() for g in generators.split(",") if g.strip()] if generators else None
     result = run_bench(dataset, out, generators=names, seed=seed, quick=quick, max_minutes=minutes,
                        fig5_minutes=fig5_minutes, fig5_repeats=fig5_repeats, device=device, progress=True)
-    for table in (jsd_table(result, "train", False), jsd_table(result, "train", True), tstr_table(result)):
+    tables = (jsd_table(result, "train", False), jsd_table(result, "train", True), tstr_table(result),
+              resources_table(result))
+    for table in tables:
         typer.echo(to_markdown(table))
     failed = [g["display"] for g in result["generators"].values() if g.get("status") != "ok"]
     ok = len(result["generators"]) - len(failed)
