@@ -316,7 +316,7 @@ def plot_figure4(result: dict[str, Any], path: Any) -> Any:
     series = [(r.label, [int(c) for c in r.cells]) for r in table.rows]  # type: ignore[arg-type]
     width = 0.8 / max(len(series), 1)
     x = np.arange(len(cats))
-    fig, ax = plt.subplots(figsize=(max(6.0, 1.1 * len(cats) + 2), 3.6))
+    fig, ax = plt.subplots(figsize=(max(6.0, 1.1 * len(cats) + 2) + 2.2, 3.6))
     cmap = plt.get_cmap("tab10")
     for i, (label, counts) in enumerate(series):
         ax.bar(x + (i - (len(series) - 1) / 2) * width, counts, width, label=label,
@@ -325,7 +325,7 @@ def plot_figure4(result: dict[str, Any], path: Any) -> Any:
     ax.set_xticklabels(cats, rotation=30, ha="right", fontsize=8)
     ax.set_ylabel("objects")
     ax.set_yscale("symlog", linthresh=1)
-    ax.legend(fontsize=7, ncol=2)
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))  # outside: bars stay visible
     ax.grid(axis="y", alpha=0.3)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
