@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import html
+import re
 from pathlib import Path
 from typing import Any
 
@@ -75,6 +76,13 @@ def write_report(result: dict[str, Any], out: Path) -> dict[str, Path]:
     return written
 
 
+def _inline_html(line: str) -> str:
+    """A summary line's Markdown (``**bold**`` and backquoted code) as escaped HTML."""
+    text = html.escape(line)
+    text = re.sub(r"\*\*(.+?)\*\*", r"<b>\1</b>", text)
+    return re.sub(r"`(.+?)`", r"<code>\1</code>", text)
+
+
 _CSS = """body{font-family:system-ui,sans-serif;max-width:1200px;margin:2em auto;padding:0 1em;color:#222}
 table{border-collapse:collapse;margin:0.5em 0 0.3em}th,td{border:1px solid #ccc;padding:3px 8px;font-size:13px}
 td{text-align:right}thead th{background:#f2f2f2}tr.ref{color:#666;font-style:italic}
@@ -85,7 +93,7 @@ def _html(result: dict[str, Any], tables: list, figs: dict[str, Path]) -> str:
     esc = html.escape
     parts = [f"<!doctype html><html><head><meta charset='utf-8'><title>kegan bench</title><style>{_CSS}</style>"
              "</head><body><h1>kegan bench</h1><ul>"]
-    parts += [f"<li>{esc(line).replace('**', '')}</li>" for line in _summary_lines(result)]
+    parts += [f"<li>{_inline_html(line)}</li>" for line in _summary_lines(result)]
     parts.append("</ul><p>Each table compares every generator under one protocol: same training part, same "
                  "wall-clock budget for neural generators, same bin edges. Distances (JSD) are in [0, 1], lower "
                  "is better; accuracies higher is better. Bold: best, underlined: second best.</p>")
