@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import DataError
+from .frames import gather
 
 ETHERNET, NULL, LOOP, SLL, SLL2 = 1, 0, 108, 113, 276
 RAW = (12, 14, 101)
@@ -68,22 +69,21 @@ class LinkInfo:
 
 
 def _be16(arr: np.ndarray, pos: np.ndarray) -> np.ndarray:
-    return (arr[pos].astype(np.int64) << 8) | arr[pos + 1]
+    return gather(arr, pos, 2).view(">u2")[:, 0].astype(np.int64)
 
 
 def _be32(arr: np.ndarray, pos: np.ndarray) -> np.ndarray:
-    return (_be16(arr, pos) << 16) | _be16(arr, pos + 2)
+    return gather(arr, pos, 4).view(">u4")[:, 0].astype(np.int64)
 
 
 def _le32(arr: np.ndarray, pos: np.ndarray) -> np.ndarray:
-    b = arr[pos[:, None] + np.arange(4)].astype(np.int64)
-    return b[:, 0] | (b[:, 1] << 8) | (b[:, 2] << 16) | (b[:, 3] << 24)
+    return gather(arr, pos, 4).view("<u4")[:, 0].astype(np.int64)
 
 
 def _mac(arr: np.ndarray, pos: np.ndarray) -> np.ndarray:
     # 8 bytes ending at the MAC's last byte, read as one big-endian word, keep the low 48 bits.
     # pos - 2 is never before the buffer: every frame follows a file or record header.
-    words = arr[(pos - 2)[:, None] + np.arange(8)].view(">u8")[:, 0]
+    words = gather(arr, pos - 2, 8).view(">u8")[:, 0]
     return (words & np.uint64(0xFFFFFFFFFFFF)).astype(np.int64)
 
 
@@ -103,17 +103,23 @@ def decode_link(arr: np.ndarray, start: np.ndarray, captured: np.ndarray, linkty
     n = len(start)
     none = np.full(n, -1, dtype=np.int64)
     if linktype == ETHERNET:
-        ethertype = _be16(arr, start + 12)
+        # bytes -2..14 of each frame as two big-endian words: (2 bytes before it, destination MAC),
+        # (source MAC, EtherType). pos - 2 is never before the buffer: a frame follows a file or record header.
+        words = gather(arr, start - 2, 16).view(">u8")  # (n, 2)
+        has_mac = captured >= 12
+        dst_mac = np.where(has_mac, (words[:, 0] & np.uint64(0xFFFFFFFFFFFF)).astype(np.int64), -1)
+        src_mac = np.where(has_mac, (words[:, 1] >> np.uint64(16)).astype(np.int64), -1)
+        ethertype = (words[:, 1] & np.uint64(0xFFFF)).astype(np.int64)
         offset = np.full(n, 14, dtype=np.int64)
-        for _ in range(2):  # 802.1Q, or 802.1ad outer + 802.1Q inner tag (QinQ)
-            tagged = np.isin(ethertype, VLAN_TPIDS)
-            ethertype = np.where(tagged, _be16(arr, start + offset + 2), ethertype)
-            offset = offset + 4 * tagged
+        for _ in range(2):  # 802.1Q, or 802.1ad outer + 802.1Q inner tag (QinQ); tags are rare: read only those
+            tagged = np.flatnonzero(np.isin(ethertype, VLAN_TPIDS))
+            if not len(tagged):
+                break
+            ethertype[tagged] = _be16(arr, start[tagged] + offset[tagged] + 2)
+            offset[tagged] += 4
         ip_offset, version = _from_ethertype(ethertype, offset, n)
         ip_offset = np.where(captured >= offset, ip_offset, -1)
-        has_mac = captured >= 12
-        return LinkInfo(ip_offset, version, np.where(has_mac, _mac(arr, start + 6), -1),
-                        np.where(has_mac, _mac(arr, start), -1))
+        return LinkInfo(ip_offset, version, src_mac, dst_mac)
     if linktype in RAW or linktype in (IPV4_ONLY, IPV6_ONLY):
         version = np.full(n, {IPV4_ONLY: 4, IPV6_ONLY: 6}.get(linktype, 0), dtype=np.int64)
         return LinkInfo(np.zeros(n, dtype=np.int64), version, none, none)

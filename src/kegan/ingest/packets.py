@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .frames import Frames
+from .frames import Frames, gather
 from .linktypes import decode_link
 
 HEAD = 48  # IP header bytes kept per packet: addresses, and the start of the transport header (dedup key)
@@ -118,6 +118,17 @@ def padded(buf: bytes) -> np.ndarray:
     return np.frombuffer(buf + bytes(PAD), dtype=np.uint8)
 
 
+def _ip_bytes(arr: np.ndarray, ip_start: np.ndarray, avail: np.ndarray, width: int) -> np.ndarray:
+    """(n, width) uint8: the first ``width`` IP header bytes, zero past the ``avail`` captured ones
+    (the bytes after a short frame belong to the next record)."""
+    out = gather(arr, ip_start, width)
+    short = np.flatnonzero(avail < width)  # few frames are that short: fix only those rows
+    if len(short):
+        keep = np.arange(width)[None, :] < avail[short, None]
+        out[short] = np.where(keep, out[short], 0)
+    return out
+
+
 def decode(arr: np.ndarray, frames: Frames, source: np.ndarray | None = None) -> tuple[Packets, int]:
     """Decode every frame's link and IP headers; returns (IP packets in file order, frames skipped).
 
@@ -140,52 +151,55 @@ def decode(arr: np.ndarray, frames: Frames, source: np.ndarray | None = None) ->
 
     ip_start = start + np.maximum(ip_offset, 0)
     avail = captured - ip_offset
-    head = arr[ip_start[:, None] + np.arange(HEAD)]  # (n, HEAD)
-    short = np.flatnonzero(avail < HEAD)  # bytes past the captured ones belong to the next record: zero them
-    if len(short):
-        head[short] = np.where(np.arange(HEAD)[None, :] < avail[short, None], head[short], 0)
-
-    def col(j: int) -> np.ndarray:
-        return head[:, j].astype(np.int64)
-
-    b0 = col(0)
+    # Which frames are IP packets, and their lengths, from the first 8 IP bytes; the rest only for those.
+    first = _ip_bytes(arr, ip_start, avail, 8)  # (n, 8)
+    b0 = first[:, 0].astype(np.int64)
     nibble = b0 >> 4
     version = np.where(link_version > 0, link_version, nibble)
     ok = (ip_offset >= 0) & (nibble == version) & (
         ((version == 4) & (avail >= 4)) | ((version == 6) & (avail >= 6)))
-
     v4 = version == 4
-    b6 = col(6)
-    ihl = (b0 & 15) * 4
-    stated = np.where(v4, (col(2) << 8) | col(3), 40 + ((col(4) << 8) | col(5)))
+    fields = first.view(">u2").astype(np.int64)  # (n, 4) big-endian 16-bit words of the IP header
+    b6 = first[:, 6].astype(np.int64)
+    stated = np.where(v4, fields[:, 1], 40 + fields[:, 2])  # IPv4 Total Length, IPv6 40 + Payload Length
     implausible = np.where(v4, stated < 20, (stated == 40) & (b6 == 0))
     length = np.where(implausible, frames.original - ip_offset, stated)
     ok &= length > 0
+    time_ns = frames.time_ns
+    source = np.zeros(n, np.int64) if source is None else source
+    if not ok.all():  # drop non-IP frames (ARP, EAPOL ...) before the per-packet work below
+        keep = np.flatnonzero(ok)
+        ip_start, avail, version, length, v4, b0, b6, time_ns, source, src_mac, dst_mac = (
+            a[keep] for a in (ip_start, avail, version, length, v4, b0, b6, time_ns, source, src_mac, dst_mac))
 
-    proto = np.where(v4, np.where(avail >= 10, col(9), -1), np.where(avail >= 7, b6, -1))
+    m = len(ip_start)
+    head = _ip_bytes(arr, ip_start, avail, HEAD)  # (m, HEAD)
+    proto = np.where(v4, np.where(avail >= 10, head[:, 9].astype(np.int64), -1), np.where(avail >= 7, b6, -1))
     has_addr = np.where(v4, avail >= 20, avail >= 40)
-    src = head[:, 8:24].copy()  # IPv6 layout; IPv4 rows rewritten as ::ffff:a.b.c.d below
-    dst = head[:, 24:40].copy()
-    rows4 = np.flatnonzero(v4)
-    src[rows4, :12] = V4_MAPPED
-    dst[rows4, :12] = V4_MAPPED
-    src[rows4, 12:] = head[rows4, 12:16]
-    dst[rows4, 12:] = head[rows4, 16:20]
+    # Addresses as two big-endian 64-bit words each: IPv6 source is header words 1-2, destination 3-4;
+    # IPv4 source is the low half of word 1, destination the high half of word 2, written ::ffff:a.b.c.d.
+    words = head.view(">u8")  # (m, HEAD / 8)
+    low32, mapped = np.uint64(0xFFFFFFFF), np.uint64(0xFFFF << 32)
+    src = np.zeros((m, 2), dtype=">u8")
+    dst = np.zeros((m, 2), dtype=">u8")
+    src[:, 0] = np.where(v4, 0, words[:, 1])
+    src[:, 1] = np.where(v4, mapped | (words[:, 1] & low32), words[:, 2])
+    dst[:, 0] = np.where(v4, 0, words[:, 3])
+    dst[:, 1] = np.where(v4, mapped | (words[:, 2] >> np.uint64(32)), words[:, 4])
     no_addr = np.flatnonzero(~has_addr)
     src[no_addr] = 0
     dst[no_addr] = 0
-    later_fragment = v4 & ((((b6 & 0x1F) << 8) | col(7)) != 0)
-    transport = np.where(v4, ihl, 40)
+    src, dst = src.view(np.uint8), dst.view(np.uint8)  # (m, 16)
+    later_fragment = v4 & ((((b6 & 0x1F) << 8) | head[:, 7]) != 0)
+    transport = np.where(v4, (b0 & 15) * 4, 40)
     has_ports = ((proto == 6) | (proto == 17) | (proto == 132)) & ~later_fragment & (avail >= transport + 4)
-    ports = arr[(ip_start + transport)[:, None] + np.arange(4)].astype(np.int64)  # (n, 4)
-    sport = np.where(has_ports, (ports[:, 0] << 8) | ports[:, 1], -1)
-    dport = np.where(has_ports, (ports[:, 2] << 8) | ports[:, 3], -1)
+    ports = gather(arr, ip_start + transport, 4).view(">u2").astype(np.int64)  # (m, 2) source, destination
+    sport = np.where(has_ports, ports[:, 0], -1)
+    dport = np.where(has_ports, ports[:, 1], -1)
 
     packets = Packets(
-        time_ns=frames.time_ns, length=length, version=version, proto=proto, src=src, dst=dst,
+        time_ns=time_ns, length=length, version=version, proto=proto, src=src, dst=dst,
         has_addr=has_addr, sport=sport, dport=dport, src_mac=src_mac, dst_mac=dst_mac, head=head,
-        ip_start=ip_start, ip_captured=avail, transport=np.where(has_ports, transport, -1),
-        source=np.zeros(n, np.int64) if source is None else source,
+        ip_start=ip_start, ip_captured=avail, transport=np.where(has_ports, transport, -1), source=source,
     )
-    packets = packets if ok.all() else packets.take(ok)
     return packets, int(n - ok.sum())

@@ -11,7 +11,7 @@ import struct
 import numpy as np
 
 from ..errors import DataError
-from .frames import Frames, damaged, empty_frames
+from .frames import Frames, damaged, empty_frames, gather
 from .linktypes import check_linktype
 
 # magic as read little-endian -> (byte order, nanosecond timestamps)
@@ -60,7 +60,7 @@ def read_pcap(buf: bytes, name: str, strict: bool = False) -> Frames:
     offs = np.asarray(offsets, dtype=np.int64)
     arr = np.frombuffer(buf, dtype=np.uint8)
     # (k, 4) record header words: ts_sec, ts_frac, incl_len, orig_len
-    words = arr[offs[:, None] + np.arange(RECORD_HEADER)].view(order + "u4").astype(np.int64)
+    words = gather(arr, offs, RECORD_HEADER).view(order + "u4").astype(np.int64)
     garbage = np.flatnonzero(words[:, 2] > max_record)
     if len(garbage):
         g = int(garbage[0])

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import DataError
-from .frames import Frames, damaged, empty_frames
+from .frames import Frames, damaged, empty_frames, gather
 from .linktypes import check_linktype
 
 SHB, IDB, OPB, SPB, EPB = 0x0A0D0D0A, 1, 2, 3, 6
@@ -145,9 +145,9 @@ def _packet_blocks(buf: bytes, blocks: list[tuple[str, int, int]], interfaces: l
         offs = np.array([s[0] for s in sel], dtype=np.int64)
         bases = np.array([s[1] for s in sel], dtype=np.int64)
         # (k, 7) words: type, length, interface (u16 + drops for OPB), ts high, ts low, captured, original
-        words = arr[offs[:, None] + np.arange(28)].view(order + "u4").astype(np.int64)
+        words = gather(arr, offs, 28).view(order + "u4").astype(np.int64)
         if opb:
-            local = arr[offs[:, None] + np.arange(8, 10)].view(order + "u2")[:, 0].astype(np.int64)
+            local = gather(arr, offs + 8, 2).view(order + "u2")[:, 0].astype(np.int64)
         else:
             local = words[:, 2]
         iface = bases + local
