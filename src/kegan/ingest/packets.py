@@ -65,11 +65,14 @@ class Packets:
         return Packets(**{k: None if v is None else v[index] for k, v in vars(self).items()})
 
     @staticmethod
-    def concat(parts: list[Packets]) -> Packets:
+    def concat(parts: list[Packets], only: tuple[str, ...] | None = None) -> Packets:
+        """``parts`` one after the other; with ``only``, just those fields are joined and the others are
+        None (copying the twenty fields of every packet costs more than the work that needs a few)."""
         fields = {}
         for k in vars(parts[0]):
             values = [getattr(p, k) for p in parts]
-            fields[k] = None if any(v is None for v in values) else np.concatenate(values)
+            skip = (only is not None and k not in only) or any(v is None for v in values)
+            fields[k] = None if skip else np.concatenate(values)
         return Packets(**fields)
 
     @staticmethod
