@@ -55,7 +55,7 @@ class KEGANConfig:
     checkpoint_every: int = 200  # iterations between checkpoints (when a checkpoint dir is given)
     seed: int | None = 0  # None: drawn and recorded in the model
     device: str = "auto"  # auto | cpu | cuda
-    num_threads: int | None = None  # torch CPU threads; None: min(2, cores) (docs/model.md)
+    num_threads: int | None = None  # torch CPU threads; None: 1 (measured fastest, docs/model.md)
 
     def validate(self) -> KEGANConfig:
         """Raise ParameterError naming the first invalid setting; returns self."""

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -35,9 +34,10 @@ RESUMABLE_CHANGES = {"iterations", "epochs", "log_every", "checkpoint_every", "d
 
 @contextlib.contextmanager
 def torch_threads(n: int | None) -> Iterator[None]:
-    """Run with ``n`` torch CPU threads (None: min(2, cores); see docs/model.md), then restore."""
+    """Run with ``n`` torch CPU threads (None: 1, see docs/model.md: on a shared 2-core machine two
+    threads measured 10x slower than one for these small matrices), then restore."""
     before = torch.get_num_threads()
-    torch.set_num_threads(n or max(1, min(2, os.cpu_count() or 1)))
+    torch.set_num_threads(n or 1)
     try:
         yield
     finally:

@@ -63,13 +63,12 @@ class SelfAttentionHead(nn.Module):
         self.W_S = nn.Linear(attention_dim, 3)
 
     def forward(self, h: Tensor) -> Tensor:
-        # h: (b, Q, H) -> (b, Q, B, 3); all steps attend at once since each step's B records only
-        # attend among themselves.
-        b, q, _ = h.shape
-        tokens = self.to_tokens(h).view(b * q, self.B, self.token_dim)
+        # h: (n, H) hidden states of n (object, step) pairs -> (n, B, 3); every step's B records
+        # attend only among themselves, so all steps of all objects go through at once.
+        tokens = self.to_tokens(h).view(h.shape[0], self.B, self.token_dim)
         r_k, r_q, r_v = torch.relu(self.W_K(tokens)), torch.relu(self.W_Q(tokens)), torch.relu(self.W_V(tokens))
-        weights = torch.softmax(r_q @ r_k.transpose(1, 2) / math.sqrt(self.d), dim=-1)  # (b*Q, B, B)
-        return self.W_S(weights @ r_v).view(b, q, self.B, 3)
+        weights = torch.softmax(r_q @ r_k.transpose(1, 2) / math.sqrt(self.d), dim=-1)  # (n, B, B)
+        return self.W_S(weights @ r_v)
 
 
 class LinearHead(nn.Module):
@@ -81,16 +80,17 @@ class LinearHead(nn.Module):
         self.out = nn.Linear(hidden, B * 3)
 
     def forward(self, h: Tensor) -> Tensor:
-        b, q, _ = h.shape
-        return self.out(h).view(b, q, self.B, 3)
+        return self.out(h).view(h.shape[0], self.B, 3)  # (n, H) -> (n, B, 3)
 
 
 class SeriesGenerator(nn.Module):
-    """G^T: one LSTM cell run for Q steps on [K, C^, M^/M_max, z_k]; each h_k becomes B records.
+    """G^T: one LSTM cell run for Q = ceil(M^/B) steps on [K, C^, M^/M_max, z_k]; each h_k becomes B records.
 
-    A single-layer ``nn.LSTM`` is exactly one LSTM cell unrolled over the steps; it runs the loop in
-    C++ for the whole batch. Every object runs the batch's longest Q; records past an object's own
-    length are masked by the caller (the LSTM is causal, so later steps never change earlier ones).
+    A single-layer ``nn.LSTM`` is exactly one LSTM cell unrolled over the steps (its fused C++ loop
+    runs the batch's longest Q for every object; the LSTM is causal, so extra steps never change an
+    object's own ones). The records head only sees each object's own Q_i steps: on real data most
+    series are far shorter than the batch's longest, so this skips most of the head's work. (Packing
+    the LSTM input by length measured slower on CPU: it loses the fused loop.)
     """
 
     def __init__(self, k_dim: int, noise_dim: int, n_categories: int, config: KEGANConfig):
@@ -103,12 +103,16 @@ class SeriesGenerator(nn.Module):
         else:
             self.head = LinearHead(config.lstm_hidden, config.B)
 
-    def forward(self, k: Tensor, c: Tensor, m_frac: Tensor, z: Tensor) -> Tensor:
-        """k (b, k), c (b, n_c), m_frac (b, 1), z (b, Q, z) -> scaled records (b, Q*B, 3) in (0, 1)."""
-        q = z.shape[1]
+    def forward(self, k: Tensor, c: Tensor, m_frac: Tensor, z: Tensor, steps: Tensor) -> Tensor:
+        """k (b, k), c (b, n_c), m_frac (b, 1), z (b, Q, z), steps (b,) each object's Q_i <= Q
+        -> scaled records (b, Q*B, 3): in (0, 1) for the first Q_i*B records, 0 after."""
+        b, q = z.shape[0], z.shape[1]
         cond = torch.cat([k, c, m_frac], dim=1).unsqueeze(1).expand(-1, q, -1)  # (b, Q, k+n_c+1)
         h, _ = self.lstm(torch.cat([cond, z], dim=2))  # (b, Q, H)
-        return torch.sigmoid(self.head(h)).flatten(1, 2)  # (b, Q*B, 3)
+        valid = torch.arange(q, device=z.device).unsqueeze(0) < steps.unsqueeze(1)  # (b, Q)
+        records = h.new_zeros(b, q, self.B, 3)
+        records[valid] = torch.sigmoid(self.head(h[valid]))  # (n_valid, B, 3)
+        return records.flatten(1, 2)
 
 
 @dataclass
@@ -161,8 +165,9 @@ class Generator(nn.Module):
         lengths = torch.clamp(torch.ceil(s.detach().squeeze(1) * self.M_max), 1, self.M_max).long()  # (b,)
         m_frac = lengths.unsqueeze(1).to(s.dtype) / self.M_max
         # Only the batch's longest series needs steps; shorter ones are masked below.
-        q = int(math.ceil(int(lengths.max()) / self.B)) if len(lengths) else 1
-        records = self.series_generator(k, c, m_frac, noise.series[:, :q])  # (b, q*B, 3)
+        steps = (lengths + self.B - 1) // self.B  # (b,) Q_i = ceil(M^_i / B)
+        q = int(steps.max())
+        records = self.series_generator(k, c, m_frac, noise.series[:, :q], steps)  # (b, q*B, 3)
         series = records.new_zeros(records.shape[0], self.M_max, 3)
         n = min(q * self.B, self.M_max)
         mask = (torch.arange(n, device=records.device).unsqueeze(0) < lengths.unsqueeze(1)).unsqueeze(2)
