@@ -32,38 +32,39 @@ from ..dataset.format import (
     OBSERVATION_COLUMNS,
 )
 from .devices import format_mac
-from .packets import V4_MAPPED, Packets, address_words, unique_rows
+from .packets import Packets, address_words, unique_rows
 
 PROTOCOL_NAMES = {6: "tcp", 17: "udp", 132: "sctp"}
-V16 = np.dtype((np.void, 16))
+ALL_ONES = np.uint64(0xFFFFFFFFFFFFFFFF)  # ff..ff: a multicast address, never an object's own
 
 
-def as_void(addrs: np.ndarray) -> np.ndarray:
-    """(n, 16) uint8 addresses -> (n,) opaque 16-byte scalars, for equality and np.unique."""
-    return np.ascontiguousarray(addrs).view(V16).ravel()
+# Address predicates on (hi, lo): the two big-endian 64-bit words of (n, 16) addresses (address_words).
+# IPv4 is ::ffff:a.b.c.d, i.e. hi == 0 and lo == 0000ffff_aabbccdd.
+def _v4(hi: np.ndarray, lo: np.ndarray) -> np.ndarray:
+    return (hi == 0) & ((lo >> np.uint64(32)) == 0xFFFF)
 
 
-def _special(addrs: np.ndarray) -> np.ndarray:
+def _unspecified(hi: np.ndarray, lo: np.ndarray) -> np.ndarray:
+    """(n,) bool: :: or 0.0.0.0."""
+    return ((hi == 0) & (lo == 0)) | (_v4(hi, lo) & ((lo & np.uint64(0xFFFFFFFF)) == 0))
+
+
+def _special(hi: np.ndarray, lo: np.ndarray) -> np.ndarray:
     """(n,) bool: unspecified, multicast or broadcast addresses (never an object's own address)."""
-    v4 = (addrs[:, :12] == V4_MAPPED).all(axis=1)
-    zero = ~addrs.any(axis=1) | (v4 & ~addrs[:, 12:].any(axis=1))
-    v4_group = v4 & ((addrs[:, 12] >= 224) | (addrs[:, 12:] == 255).all(axis=1))
-    return zero | v4_group | (~v4 & (addrs[:, 0] == 0xFF))
+    v4 = _v4(hi, lo)
+    v4_group = v4 & ((((lo >> np.uint64(24)) & np.uint64(0xFF)) >= 224) | ((lo & np.uint64(0xFFFFFFFF)) == 0xFFFFFFFF))
+    return _unspecified(hi, lo) | v4_group | (~v4 & ((hi >> np.uint64(56)) == 0xFF))
 
 
-def _unspecified(addrs: np.ndarray) -> np.ndarray:
-    v4 = (addrs[:, :12] == V4_MAPPED).all(axis=1)
-    return ~addrs.any(axis=1) | (v4 & ~addrs[:, 12:].any(axis=1))
-
-
-def _local_rank(addrs: np.ndarray) -> np.ndarray:
-    """(n, 16) addresses -> (n,) 2 link-local, 1 private (RFC 1918, ULA), 0 other."""
-    v4 = (addrs[:, :12] == V4_MAPPED).all(axis=1)
-    a, b = addrs[:, 12].astype(int), addrs[:, 13].astype(int)
+def _local_rank(hi: np.ndarray, lo: np.ndarray) -> np.ndarray:
+    """(n,) 2 link-local, 1 private (RFC 1918, ULA), 0 other."""
+    v4 = _v4(hi, lo)
+    a, b = (lo >> np.uint64(24)) & np.uint64(0xFF), (lo >> np.uint64(16)) & np.uint64(0xFF)
     link4 = v4 & (a == 169) & (b == 254)
     priv4 = v4 & ((a == 10) | ((a == 172) & (b >= 16) & (b < 32)) | ((a == 192) & (b == 168)))
-    link6 = ~v4 & (addrs[:, 0] == 0xFE) & ((addrs[:, 1] & 0xC0) == 0x80)
-    priv6 = ~v4 & ((addrs[:, 0] & 0xFE) == 0xFC)
+    top = hi >> np.uint64(48)  # first two bytes
+    link6 = ~v4 & ((top & np.uint64(0xFFC0)) == 0xFE80)
+    priv6 = ~v4 & ((top & np.uint64(0xFE00)) == 0xFC00)
     return np.where(link4 | link6, 2, np.where(priv4 | priv6, 1, 0))
 
 
@@ -71,33 +72,36 @@ def assign_remote(p: Packets) -> None:
     """Fill ``p.remote``, ``p.has_remote`` and ``p.remote_port``, each capture (``p.source``) on its own."""
     n = len(p)
     source = p.source if p.source is not None else np.zeros(n, dtype=np.int64)
-    src, dst = as_void(p.src), as_void(p.dst)
+    src_hi, src_lo = address_words(p.src)
+    dst_hi, dst_lo = address_words(p.dst)
     src_own = np.zeros(n, dtype=bool)
     dst_own = np.zeros(n, dtype=bool)
     for version in (4, 6):
         sel = p.has_addr & (p.version == version)
         if not sel.any():
             continue
-        addrs = np.r_[p.src[sel], p.dst[sel]]
+        hi, lo = np.r_[src_hi[sel], dst_hi[sel]], np.r_[src_lo[sel], dst_lo[sel]]
         files = np.r_[source[sel], source[sel]]
-        keep = ~_special(addrs)
-        addrs, files = addrs[keep], files[keep]
-        if not len(addrs):
+        keep = ~_special(hi, lo)
+        hi, lo, files = hi[keep], lo[keep], files[keep]
+        if not len(files):
             continue
-        hi, lo = address_words(addrs)
         first, counts = unique_rows(files, hi, lo)
-        rank = _local_rank(addrs[first])
+        rank = _local_rank(hi[first], lo[first])
         f = files[first]
         # per capture: most packets, then link-local, then private, then the lowest address
         order = np.lexsort((np.arange(len(first)), -rank, -counts, f))
         best = order[np.r_[True, f[order][1:] != f[order][:-1]]]
-        own = np.full(source.max() + 1, np.void(b"\xff" * 16), dtype="V16")  # ff..ff: multicast, never own
-        own[f[best]] = as_void(addrs[first[best]])
-        src_own |= sel & (src == own[source])
-        dst_own |= sel & (dst == own[source])
-    p.remote = np.where((src_own | ~dst_own)[:, None], p.dst, p.src)
-    p.has_remote = p.has_addr & ~(src_own & dst_own) & ~_unspecified(p.remote)
-    p.remote_port = np.where(src_own | ~dst_own, p.dport, p.sport)
+        own_hi = np.full(source.max() + 1, ALL_ONES)
+        own_lo = np.full(source.max() + 1, ALL_ONES)
+        own_hi[f[best]], own_lo[f[best]] = hi[first[best]], lo[first[best]]
+        src_own |= sel & (src_hi == own_hi[source]) & (src_lo == own_lo[source])
+        dst_own |= sel & (dst_hi == own_hi[source]) & (dst_lo == own_lo[source])
+    far_is_dst = src_own | ~dst_own
+    p.remote = np.where(far_is_dst[:, None], p.dst, p.src)
+    unspecified = _unspecified(np.where(far_is_dst, dst_hi, src_hi), np.where(far_is_dst, dst_lo, src_lo))
+    p.has_remote = p.has_addr & ~(src_own & dst_own) & ~unspecified
+    p.remote_port = np.where(far_is_dst, p.dport, p.sport)
 
 
 @dataclass
@@ -249,10 +253,12 @@ def summarize(obj: np.ndarray, p: Packets, ids: list[str], prefer: list[set[int]
                      for o, proto, port, c in zip(o_[first].tolist(), proto_[first].tolist(), port_[first].tolist(),
                                                   counts.tolist(), strict=True)]
     if p.dns is not None:
+        with_dns = np.flatnonzero(p.dns)  # entries are None or non-empty tuples
+        # Packets of one object repeat the same few results (shared tuples): count those pairs first.
         names = Counter()
-        for i in np.flatnonzero(p.dns != None).tolist():  # noqa: E711 - elementwise comparison
-            for kind, value in p.dns[i]:
-                names[(int(obj[i]), kind, value)] += 1
+        for (o, found), c in Counter(zip(obj[with_dns].tolist(), p.dns[with_dns].tolist(), strict=True)).items():
+            for kind, value in found:
+                names[(o, kind, value)] += c
         rows += [(ids[o], kind, value, c) for (o, kind, value), c in names.items()]
     macs = np.r_[p.src_mac, p.dst_mac]
     owner = np.r_[obj, obj]

@@ -95,19 +95,44 @@ class Packets:
 def unique_rows(*keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Distinct rows of the integer columns ``keys`` (each (n,)), sorted by the first key, then the next...
 
-    Returns (index of one member of each distinct row, its count). Faster than np.unique on
-    structured or axis=0 input, which sorts with a generic comparison.
+    Returns (index of the first member of each distinct row, its count). Faster than np.unique on
+    structured or axis=0 input, which sorts with a generic comparison; neighbouring keys whose value
+    ranges fit in 63 bits together are sorted as one (e.g. object index and MAC address).
     """
     n = len(keys[0])
     if n == 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    order = np.lexsort(keys[::-1])
+    fused = _fuse(keys)
+    order = np.argsort(fused[0], kind="stable") if len(fused) == 1 else np.lexsort(fused[::-1])
     change = np.zeros(n - 1, dtype=bool)
-    for k in keys:
+    for k in fused:
         ks = k[order]
         change |= ks[1:] != ks[:-1]
     starts = np.flatnonzero(np.r_[True, change])
     return order[starts], np.diff(np.r_[starts, n])
+
+
+def _fuse(keys: tuple[np.ndarray, ...]) -> list[np.ndarray]:
+    """Integer key columns -> fewer uint64 columns in the same lexicographic order.
+
+    Each key becomes its offset from its minimum, shifted into the previous column while the bits of
+    their ranges add up to at most 63; constant keys vanish.
+    """
+    out: list[np.ndarray] = []
+    bits_used = 64
+    for k in keys:
+        low, high = int(k.min()), int(k.max())
+        bits = (high - low).bit_length()
+        if bits == 0:
+            continue
+        offset = (k - np.array(low, dtype=k.dtype)).astype(np.uint64)  # wraps correctly for spans < 2**64
+        if out and bits_used + bits <= 63:
+            out[-1] = (out[-1] << np.uint64(bits)) | offset
+            bits_used += bits
+        else:
+            out.append(offset)
+            bits_used = bits
+    return out or [np.zeros(len(keys[0]), dtype=np.uint64)]
 
 
 def address_words(addrs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
