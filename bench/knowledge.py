@@ -73,13 +73,14 @@ def plain_transe_epoch(triples: pd.DataFrame, config: TransEConfig, seed: int = 
 
     def step(idx: torch.Tensor) -> None:
         hb, rb, tb = h[idx], r[idx], t[idx]
-        corrupt = torch.randint(n_ent, (len(idx),))
-        head_side = torch.rand(len(idx)) < 0.5
-        nh = torch.where(head_side, corrupt, hb)
-        nt = torch.where(head_side, tb, corrupt)
-        pos = torch.linalg.vector_norm(ent(hb) + rel(rb) - ent(tb), ord=config.scoring_norm, dim=-1)
-        neg = torch.linalg.vector_norm(ent(nh) + rel(rb) - ent(nt), ord=config.scoring_norm, dim=-1)
-        loss = torch.relu(config.margin + pos - neg).mean()
+        k = config.num_negatives
+        corrupt = torch.randint(n_ent, (len(idx), k))  # (batch, k)
+        head_side = torch.rand(len(idx), k) < 0.5
+        nh = torch.where(head_side, corrupt, hb[:, None])
+        nt = torch.where(head_side, tb[:, None], corrupt)
+        pos = torch.linalg.vector_norm(ent(hb) + rel(rb) - ent(tb), ord=config.scoring_norm, dim=-1)  # (batch,)
+        neg = torch.linalg.vector_norm(ent(nh) + rel(rb)[:, None] - ent(nt), ord=config.scoring_norm, dim=-1)
+        loss = torch.relu(config.margin + pos[:, None] - neg).mean()
         opt.zero_grad()
         loss.backward()
         opt.step()
@@ -124,7 +125,8 @@ def main() -> None:
         plain = plain_transe_epoch(graph, config)
         ours = kegan_epoch_seconds(graph, config, args.epochs)
         print(f"torch threads {threads}: kegan TransE (PyKEEN) {ours:.2f} s/epoch, plain torch loop {plain:.2f} s/epoch "
-              f"(batch {config.batch_size}, {int(np.ceil(len(graph) / config.batch_size))} batches/epoch)")
+              f"(batch {config.batch_size}, {config.num_negatives} negatives, "
+              f"{int(np.ceil(len(graph) / config.batch_size))} batches/epoch)")
 
 
 if __name__ == "__main__":

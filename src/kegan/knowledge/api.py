@@ -26,6 +26,7 @@ import pandas as pd
 from ..atomic import write_json, write_text
 from ..dataset import read_dataset
 from ..dataset.io import read_meta
+from ..device import resolve_device
 from ..errors import DataError, ParameterError
 from ..progress import say
 from ..seeding import draw_seed
@@ -133,6 +134,7 @@ def build_knowledge(
     epochs = DEFAULT_EPOCHS if epochs is None else int(epochs)
     config = TransEConfig(dim=int(dim), epochs=epochs)
     config.validate()
+    torch_device = resolve_device(device)  # a bad --device fails before any work
     seed = draw_seed() if seed is None else int(seed)
 
     ds = read_dataset(dataset_dir)
@@ -157,7 +159,6 @@ def build_knowledge(
     write_triples(dataset_dir / TRIPLES_FILE, triples)
     state.save(dataset_dir / MODEL_FILE)
     write_embeddings(dataset_dir / EMBEDDINGS_FILE, ds.device_ids, vectors)
-    from ..device import resolve_device
 
     per_relation = triples["relation"].value_counts()
     summary = KnowledgeSummary(
@@ -173,7 +174,7 @@ def build_knowledge(
         epochs=config.epochs,
         final_loss=state.losses[-1] if state.losses else None,
         train_seconds=round(train_seconds, 3),
-        device=resolve_device(device).type,
+        device=torch_device.type,
         pykeen_version=version("pykeen"),
         torch_version=version("torch"),
         fingerprint=ds.meta.get("fingerprint"),
