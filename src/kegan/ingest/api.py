@@ -220,7 +220,7 @@ def _read(items: list[InputFile], dev_table: DeviceTable | None, man: Manifest |
     report.captures += len(items)
     batch = read_batch([item.path for item in items], strict)
     report.warnings += batch.warnings
-    packets, skipped = decode(np.frombuffer(batch.data, dtype=np.uint8), batch.frames, batch.source)
+    packets, skipped = decode(batch.data, batch.frames, batch.source)
     report.frames += len(batch.frames)
     report.non_ip_skipped += skipped
     per_file = np.bincount(packets.source, minlength=len(items))

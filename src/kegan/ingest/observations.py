@@ -173,17 +173,18 @@ def _skip_name(payload: bytes, off: int) -> int:
         off += n + 1
 
 
-def assign_dns(buf: bytes, p: Packets, cache: DnsCache | None = None) -> int:
+def assign_dns(buf: bytes | np.ndarray, p: Packets, cache: DnsCache | None = None) -> int:
     """Parse UDP/53 payloads with dpkt; fills ``p.dns``; returns how many could not be parsed.
 
-    ``cache`` is the run's :class:`DnsCache`; payloads past the capture buffer's captured bytes are cut.
+    ``buf`` is the capture buffer ``p`` was decoded from (bytes or uint8 array); ``cache`` the run's
+    :class:`DnsCache`. A payload ends at the packet's IP length or its last captured byte.
     """
     p.dns = np.full(len(p), None, dtype=object)
     cache = DnsCache() if cache is None else cache
     idx = np.flatnonzero((p.proto == 17) & (p.transport >= 0) & ((p.sport == 53) | (p.dport == 53)))
     starts = (p.ip_start[idx] + p.transport[idx] + 8).tolist()
     ends = (p.ip_start[idx] + np.minimum(p.ip_captured[idx], p.length[idx])).tolist()
-    results = [cache.lookup(buf[start:end]) for start, end in zip(starts, ends, strict=True)]
+    results = [cache.lookup(bytes(buf[start:end])) for start, end in zip(starts, ends, strict=True)]
     failed = sum(found is False for found in results)
     useful = [i for i, found in enumerate(results) if found]
     if useful:
