@@ -139,8 +139,8 @@ def build_triples(
     None or ""); keys may be attribute columns or built-in relation names. ``platforms`` is the registered
     domain -> (platform, kind) table (default: the one kegan ships). ``known_ports`` (``udp/8765``...)
     are kept as their own tails however few objects here use them (for new objects embedded against a
-    graph that has them). Raises ParameterError when the map
-    names a key column or the category (they are never relations) or maps to an unusable name.
+    graph that has them). Raises ParameterError when the map names a key column or the category
+    (they are never relations) or maps to a name with whitespace (it would break triples.tsv).
     """
     relation_map = dict(relation_map or {})
     keys = key_columns(ds)
@@ -149,7 +149,7 @@ def build_triples(
             raise ParameterError(
                 f"relation map: {name!r} is a key column or the category; it is never a relation"
             )
-        if new is not None and new != "" and _clean(new) != new:
+        if new is not None and new != "" and (not isinstance(new, str) or any(c.isspace() for c in new)):
             raise ParameterError(f"relation map: {name!r} -> {new!r}: a relation name must be non-empty, no whitespace")
     attrs = attribute_columns(ds)
     known = set(attrs) | set(BUILTIN_RELATIONS)
