@@ -32,6 +32,7 @@ def kg(
         None, "--relation-map", help='JSON file renaming or dropping relations: {"manufacturer": "manufactured_by", "connectivity": null}.'
     ),
     empty_policy: str = typer.Option("mean", "--empty-policy", help="Objects without any triple: mean (mean embedding) or error."),
+    threads: int = typer.Option(1, "--threads", help="torch threads on the CPU (1 is fastest unless the graph is large and the cores idle)."),
 ) -> None:
     """Build the dataset's knowledge graph and embed it with TransE.
 
@@ -46,7 +47,7 @@ def kg(
 
     summary = build_knowledge(
         dataset, dim=dim, epochs=epochs, seed=seed, device=device, progress=True,
-        relation_map=_relation_map(relation_map), empty_policy=empty_policy,
+        relation_map=_relation_map(relation_map), empty_policy=empty_policy, threads=threads,
     )
     for line in summary.lines():
         typer.echo(line)

@@ -120,10 +120,12 @@ def build_knowledge(
     progress: bool = True,
     relation_map: Mapping[str, str | None] | None = None,
     empty_policy: str = "mean",
+    threads: int = 1,
 ) -> KnowledgeSummary:
     """Build the knowledge graph of the dataset in ``dataset_dir``, embed it with TransE, write the files.
 
-    ``epochs`` None takes DEFAULT_EPOCHS; ``seed`` None draws one (recorded). ``relation_map`` renames or
+    ``epochs`` None takes DEFAULT_EPOCHS; ``seed`` None draws one (recorded); ``threads`` is the torch
+    thread count on the CPU (1 is fastest on small graphs and shared machines, docs/knowledge.md). ``relation_map`` renames or
     drops relations (``triples.build_triples``). Objects without any triple get a warning and then, by
     ``empty_policy``: ``"mean"`` the mean embedding of the other objects, ``"error"`` a DataError.
     Raises DataError for an unreadable dataset or an empty graph, ParameterError for bad settings.
@@ -132,7 +134,7 @@ def build_knowledge(
     if empty_policy not in EMPTY_POLICIES:
         raise ParameterError(f"empty_policy {empty_policy!r}: expected one of {', '.join(EMPTY_POLICIES)}")
     epochs = DEFAULT_EPOCHS if epochs is None else int(epochs)
-    config = TransEConfig(dim=int(dim), epochs=epochs)
+    config = TransEConfig(dim=int(dim), epochs=epochs, cpu_threads=int(threads))
     config.validate()
     torch_device = resolve_device(device)  # a bad --device fails before any work
     seed = draw_seed() if seed is None else int(seed)
