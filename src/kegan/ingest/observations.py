@@ -232,27 +232,41 @@ def vendor(mac: int) -> str | None:
         return None
 
 
-def summarize(obj: np.ndarray, p: Packets, ids: list[str], prefer: list[set[int]]) -> list[tuple[str, str, str, int]]:
-    """Observation rows (device_id, kind, value, count) of all objects at once.
+def summarize(obj: np.ndarray, p: Packets, ids: list[str], prefer: list[set[int]]) -> dict[str, list]:
+    """Observation rows of all objects at once, as columns (device_id, kind, value, count) sorted by
+    device_id, kind, value.
 
     ``obj`` (n,) object index of each packet into ``ids``; ``prefer[i]`` the MACs the device table gives
     object i's device (the MAC row is one of them when seen, else the most frequent unicast MAC).
+    Rows are kept as four lists, not one tuple each: ~20,000 live tuples made the garbage collector
+    run full collections during ingest.
     """
-    rows: list[tuple[str, str, str, int]] = []
+    dev: list[str] = []
+    kinds: list[str] = []
+    values: list[str] = []
+    counts_: list[int] = []
+
+    def add(owners: list[int], kind: str, vals, counts: list[int]) -> None:
+        dev.extend([ids[o] for o in owners])
+        kinds.extend([kind] * len(owners))
+        values.extend(vals)
+        counts_.extend(counts)
+
     if p.has_remote is not None and p.has_remote.any():
         sel = p.has_remote
         remote, owner = p.remote[sel], obj[sel]
         first, counts = unique_rows(owner, *address_words(remote))
-        rows += [(ids[o], OBS_REMOTE_IP, format_ip(remote[i].tobytes()), c)
-                 for o, i, c in zip(owner[first].tolist(), first.tolist(), counts.tolist(), strict=True)]
+        add(owner[first].tolist(), OBS_REMOTE_IP, [format_ip(remote[i].tobytes()) for i in first.tolist()],
+            counts.tolist())
     if p.remote_port is not None:
         sel = (p.remote_port >= 0) & np.isin(p.proto, list(PROTOCOL_NAMES))
         if sel.any():
             o_, proto_, port_ = obj[sel], p.proto[sel], p.remote_port[sel]
             first, counts = unique_rows(o_, proto_, port_)
-            rows += [(ids[o], OBS_REMOTE_PORT, f"{PROTOCOL_NAMES[proto]}/{port}", c)
-                     for o, proto, port, c in zip(o_[first].tolist(), proto_[first].tolist(), port_[first].tolist(),
-                                                  counts.tolist(), strict=True)]
+            add(o_[first].tolist(), OBS_REMOTE_PORT,
+                [f"{PROTOCOL_NAMES[proto]}/{port}" for proto, port in zip(proto_[first].tolist(), port_[first].tolist(),
+                                                                           strict=True)],
+                counts.tolist())
     if p.dns is not None:
         with_dns = np.flatnonzero(p.dns)  # entries are None or non-empty tuples
         # Packets of one object repeat the same few results (shared tuples): count those pairs first.
@@ -260,7 +274,8 @@ def summarize(obj: np.ndarray, p: Packets, ids: list[str], prefer: list[set[int]
         for (o, found), c in Counter(zip(obj[with_dns].tolist(), p.dns[with_dns].tolist(), strict=True)).items():
             for kind, value in found:
                 names[(o, kind, value)] += c
-        rows += [(ids[o], kind, value, c) for (o, kind, value), c in names.items()]
+        for (o, kind, value), c in names.items():
+            add([o], kind, [value], [c])
     macs = np.r_[p.src_mac, p.dst_mac]
     owner = np.r_[obj, obj]
     valid = (macs >= 0) & ((macs >> 40) & 1 == 0)  # drop absent and group (multicast/broadcast) MACs
@@ -273,13 +288,20 @@ def summarize(obj: np.ndarray, p: Packets, ids: list[str], prefer: list[set[int]
             if o not in best or score > best[o]:
                 best[o] = score
         for o, (_, c, neg_mac) in best.items():
-            rows.append((ids[o], OBS_MAC, format_mac(-neg_mac), c))
+            add([o], OBS_MAC, [format_mac(-neg_mac)], [c])
             org = vendor(-neg_mac)
             if org:
-                rows.append((ids[o], OBS_MAC_VENDOR, org, c))
-    return sorted(rows)
+                add([o], OBS_MAC_VENDOR, [org], [c])
+    # (device_id, kind, value) is unique, so stable sorts by value, then kind, then device_id give the
+    # order of sorting whole rows.
+    order = list(range(len(dev)))
+    for column in (values, kinds, dev):
+        order.sort(key=column.__getitem__)
+    return {name: [col[i] for i in order]
+            for name, col in zip(OBSERVATION_COLUMNS, (dev, kinds, values, counts_), strict=True)}
 
 
-def observation_frame(rows: list[tuple[str, str, str, int]]) -> pd.DataFrame:
-    return pd.DataFrame(rows, columns=list(OBSERVATION_COLUMNS)).astype(
+def observation_frame(columns: dict[str, list]) -> pd.DataFrame:
+    """The observations table from :func:`summarize`'s columns."""
+    return pd.DataFrame({name: columns[name] for name in OBSERVATION_COLUMNS}, columns=list(OBSERVATION_COLUMNS)).astype(
         {"device_id": str, "kind": str, "value": str, "count": "int64"})
