@@ -117,16 +117,19 @@ class DnsCache:
     by_payload: dict[bytes, tuple | bool] = field(default_factory=dict)
     by_message: dict[bytes, tuple | bool] = field(default_factory=dict)
 
-    def lookup(self, payload: bytes) -> tuple | bool:
-        found = self.by_payload.get(payload[2:])
+    def lookup(self, payload: memoryview) -> tuple | bool:
+        """The result for the DNS message in ``payload``, parsed only if no equivalent one was."""
+        less_id = payload[2:].tobytes()
+        found = self.by_payload.get(less_id)
         if found is None:
-            key = dns_key(payload)
+            message = payload.tobytes()
+            key = dns_key(message)
             found = self.by_message.get(key) if key is not None else None
             if found is None:
-                found = _parse_dns(payload)
+                found = _parse_dns(message)
                 if key is not None:
                     self.by_message[key] = found
-            self.by_payload[payload[2:]] = found
+            self.by_payload[less_id] = found
         return found
 
 
@@ -184,7 +187,8 @@ def assign_dns(buf: bytes | np.ndarray, p: Packets, cache: DnsCache | None = Non
     idx = np.flatnonzero((p.proto == 17) & (p.transport >= 0) & ((p.sport == 53) | (p.dport == 53)))
     starts = (p.ip_start[idx] + p.transport[idx] + 8).tolist()
     ends = (p.ip_start[idx] + np.minimum(p.ip_captured[idx], p.length[idx])).tolist()
-    results = [cache.lookup(bytes(buf[start:end])) for start, end in zip(starts, ends, strict=True)]
+    view = memoryview(buf).cast("B")  # slicing a memoryview is cheaper than slicing an array
+    results = [cache.lookup(view[start:end]) for start, end in zip(starts, ends, strict=True)]
     failed = sum(found is False for found in results)
     useful = [i for i, found in enumerate(results) if found]
     if useful:
