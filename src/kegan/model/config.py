@@ -15,7 +15,7 @@ from ..errors import ParameterError
 
 #: Default number of generator steps. Measured on the IoT Sentinel data on 2 shared cores so that
 #: training stays under ~8 minutes and samples every category (docs/model.md, "Training budget").
-DEFAULT_ITERATIONS = 2000
+DEFAULT_ITERATIONS = 6000
 
 
 @dataclass
