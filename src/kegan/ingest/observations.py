@@ -279,7 +279,10 @@ def summarize(obj: np.ndarray, p: Packets, ids: list[str], prefer: list[set[int]
             for kind, value in found:
                 names[(o, kind, value)] += c
         for (o, kind, value), c in names.items():
-            add([o], kind, [value], [c])
+            dev.append(ids[o])
+            kinds.append(kind)
+            values.append(value)
+            counts_.append(c)
     macs = np.r_[p.src_mac, p.dst_mac]
     owner = np.r_[obj, obj]
     valid = (macs >= 0) & ((macs >> 40) & 1 == 0)  # drop absent and group (multicast/broadcast) MACs
