@@ -109,6 +109,9 @@ def run_demo(settings: DemoSettings) -> DemoResult:
     else:
         build_knowledge(dataset_dir, dim=s.kg_dim, epochs=s.kg_epochs, seed=s.seed, device=s.device, progress=True)
         log.done("kg", key)
+    kg = json.loads((dataset_dir / "knowledge.json").read_text())
+    say(f"graph: {kg['entities']} entities, {kg['triples']} triples, {kg['relation_types']} relation types; "
+        f"{kg['objects']} objects embedded in {kg['dim']} dimensions -> {dataset_dir / 'embeddings.parquet'}")
     result.timings["kg"] = time.perf_counter() - t
 
     # 3. train on the 70% part ----------------------------------------------------------------------
@@ -139,6 +142,9 @@ def run_demo(settings: DemoSettings) -> DemoResult:
         model.save(model_dir)
         shutil.rmtree(ckpt_dir, ignore_errors=True)
         log.done("train", key)
+        cut = " (stopped by --max-minutes)" if model.stopped_by_time_ else ""
+        say(f"trained {model.n_iter_} iterations in {model.elapsed_s_:.0f}s{cut} on {len(train_ds)} objects "
+            f"({len(test_ds)} held out) -> {model_dir}")
     result.timings["train"] = time.perf_counter() - t
 
     # 4. generate ----------------------------------------------------------------------------------
