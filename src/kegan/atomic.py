@@ -74,7 +74,7 @@ def write_text(path: str | os.PathLike, text: str) -> None:
 
 
 def write_json(path: str | os.PathLike, obj: Any) -> None:
-    write_text(path, json.dumps(obj, indent=2, sort_keys=False, default=_json_default) + "\n")
+    write_text(path, json.dumps(obj, indent=2, sort_keys=False, default=json_default) + "\n")
 
 
 def write_parquet(path: str | os.PathLike, frame) -> None:
@@ -82,7 +82,8 @@ def write_parquet(path: str | os.PathLike, frame) -> None:
         frame.to_parquet(tmp, index=False)
 
 
-def _json_default(obj: Any):
+def json_default(obj: Any):
+    """``json.dumps(default=...)`` for numpy scalars and arrays and paths."""
     import numpy as np
 
     if isinstance(obj, np.integer):

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from ..atomic import atomic_dir
+from ..atomic import atomic_dir, json_default
 from ..errors import DataError
 from ..knowledge.embeddings_io import embedding_columns
 from .config import KEGANConfig
@@ -73,7 +73,7 @@ def write_parts(directory: Path, parts: ModelParts) -> None:
         "n_objects": len(parts.categories),
         **parts.info,
     }
-    (directory / MODEL_JSON).write_text(json.dumps(meta, indent=2, default=_plain) + "\n", encoding="utf-8")
+    (directory / MODEL_JSON).write_text(json.dumps(meta, indent=2, default=json_default) + "\n", encoding="utf-8")
 
 
 def save_model_dir(path: str | Path, parts: ModelParts) -> Path:
@@ -88,7 +88,7 @@ def save_checkpoint(path: str | Path, parts: ModelParts, trainer_tensors: dict, 
     with atomic_dir(path) as tmp:
         write_parts(tmp, parts)
         torch.save(trainer_tensors, tmp / TRAINER_PT)
-        (tmp / TRAINER_JSON).write_text(json.dumps(trainer_info, default=_plain) + "\n", encoding="utf-8")
+        (tmp / TRAINER_JSON).write_text(json.dumps(trainer_info, default=json_default) + "\n", encoding="utf-8")
 
 
 def read_model_json(path: str | Path) -> dict[str, Any]:
@@ -155,14 +155,3 @@ def load_trainer_state(path: str | Path) -> tuple[dict, dict] | None:
     info = json.loads((path / TRAINER_JSON).read_text(encoding="utf-8"))
     return tensors, info
 
-
-def _plain(obj: Any):
-    if isinstance(obj, np.integer):
-        return int(obj)
-    if isinstance(obj, np.floating):
-        return float(obj)
-    if isinstance(obj, np.ndarray):
-        return obj.tolist()
-    if isinstance(obj, Path):
-        return str(obj)
-    raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
