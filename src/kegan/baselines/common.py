@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
-import os
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -27,23 +24,6 @@ class Budget:
 
     def spent(self) -> bool:
         return self.limit_s is not None and self.elapsed() >= self.limit_s
-
-
-@contextlib.contextmanager
-def torch_threads(n: int) -> Iterator[None]:
-    """Run with ``n`` torch CPU threads (0: min(2, cores), as KE-GAN), then restore the previous count.
-
-    Tiny networks run far faster on one thread when the cores are shared: measured 0.7 s on 1 thread
-    against 16 s on 2 for the naive GAN's quick fit on the busy 2-core dev machine.
-    """
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(n or max(1, min(2, os.cpu_count() or 1)))
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
 
 
 def parse_settings(generator: str, given: dict[str, Any], defaults: dict[str, Any]) -> dict[str, Any]:

@@ -23,10 +23,10 @@ from typing import Any
 import numpy as np
 
 from ..dataset.format import Dataset
-from ..device import resolve_device
+from ..device import resolve_device, torch_threads
 from ..seeding import seed_everything
 from .base import Generator, synthetic_dataset
-from .common import Budget, check_sample, pad, parse_settings, torch_threads
+from .common import Budget, check_sample, pad, parse_settings
 from .extended import EXTENDED_WIDTH, TrainingData, length_from_flags
 
 _DEFAULTS: dict[str, Any] = {"hidden": 64, "epochs": 200, "batch_size": 32, "lr": 1e-3, "num_threads": 0}

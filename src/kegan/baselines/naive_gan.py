@@ -19,10 +19,10 @@ from typing import Any
 import numpy as np
 
 from ..dataset.format import Dataset
-from ..device import resolve_device
+from ..device import resolve_device, torch_threads
 from ..seeding import seed_everything
 from .base import Generator, synthetic_dataset
-from .common import Budget, check_sample, pad, parse_settings, torch_threads
+from .common import Budget, check_sample, pad, parse_settings
 from .extended import TrainingData
 
 _DEFAULTS: dict[str, Any] = {

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ..atomic import atomic_path
-from ..device import resolve_device
+from ..device import resolve_device, torch_threads
 from ..errors import DataError, ParameterError, TrainingError
 from ..progress import make_progress
 
@@ -187,7 +187,7 @@ def train_transe(
     with bar if bar is not None else contextlib.nullcontext():
         task = bar.add_task(f"TransE on {torch_device.type}", total=int(config.epochs), info="") if bar else None
         callback = _Bar(bar, task)
-        with warnings.catch_warnings(), _frozen_gc(), _torch_threads(config.cpu_threads if torch_device.type == "cpu" else None):
+        with warnings.catch_warnings(), _frozen_gc(), torch_threads(config.cpu_threads if torch_device.type == "cpu" else None):
             warnings.filterwarnings("ignore", module="pykeen")
             warnings.filterwarnings("ignore", message=".*pin_memory.*")
             losses = loop.train(
@@ -228,15 +228,3 @@ def _frozen_gc():
     finally:
         gc.unfreeze()
 
-
-@contextlib.contextmanager
-def _torch_threads(n: int | None):
-    import torch
-
-    before = torch.get_num_threads()
-    if n:
-        torch.set_num_threads(int(n))
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)

@@ -19,7 +19,7 @@ import numpy as np
 import torch
 
 from ...dataset.format import Dataset
-from ...device import resolve_device
+from ...device import resolve_device, torch_threads
 from ...errors import DataError, ParameterError, TrainingError
 from ...seeding import seed_everything
 from ..base import Generator, synthetic_dataset
@@ -33,16 +33,12 @@ SAMPLE_CHUNK = 1024  # objects generated per forward pass at sampling time
 
 @contextmanager
 def cpu_threads(n: int | None, device: torch.device) -> Iterator[None]:
-    """Run the block with ``n`` torch intra-op threads on the CPU, then restore the previous count."""
-    if n is None or device.type != "cpu":
+    """``kegan.device.torch_threads(n)`` on the CPU; nothing on a GPU."""
+    if device.type != "cpu":
         yield
         return
-    before = torch.get_num_threads()
-    torch.set_num_threads(n)
-    try:
+    with torch_threads(n):
         yield
-    finally:
-        torch.set_num_threads(before)
 
 
 def validate_training_data(dataset: Dataset) -> list[np.ndarray]:
