@@ -152,3 +152,21 @@ def test_max_minutes_stops_early():
     ds, emb = toy()
     model = KEGAN(tiny_config(iterations=10_000)).fit(ds, emb, max_minutes=0.02, progress=False)
     assert model.stopped_by_time_ and 0 < model.n_iter_ < 10_000
+
+
+def test_category_loss_weight_ties_category_to_knowledge():
+    """The opt-in deviation: with the auxiliary term, G^C learns the category K encodes; off, no such key."""
+    ds, _ = toy(n_objects=24, n_categories=3, max_len=12)
+    names = ds.category_names
+    onehot = np.eye(len(names), dtype=np.float32)[[names.index(c) for c in ds.categories]]
+    emb = np.concatenate([onehot, np.random.default_rng(1).normal(size=(len(ds), 3)).astype(np.float32)], axis=1)
+    cfg = tiny_config(iterations=60, lr=1e-2, log_every=60, category_loss_weight=5.0)
+    model = KEGAN(cfg).fit(ds, emb, progress=False)
+    assert model.history_[-1]["category_loss"] < 0.2
+    assert category_agreement(model, ds, emb, n=200, seed=0) > 0.9
+    plain = KEGAN(tiny_config()).fit(ds, emb, progress=False)
+    assert "category_loss" not in plain.history_[-1]
+    with pytest.raises(ParameterError, match="category_loss_weight"):
+        KEGAN(tiny_config(category_loss_weight=-1.0)).fit(ds, emb, progress=False)
+    with pytest.raises(ParameterError, match="category_loss_weight"):
+        KEGAN(tiny_config(category_loss_weight=1.0, use_knowledge=False)).fit(ds, None, progress=False)

@@ -42,6 +42,10 @@ class KEGANConfig:
     token_dim: int = 32  # size of each of the B tokens h_k is projected to (Eq. 3)
     attention_dim: int = 32  # size d of keys, queries and values (Eq. 3)
     critic_hidden: int = 256  # width of the critic MLP (two hidden layers)
+    # Deviation from Algorithm 1, off by default (0.0): weight of an auxiliary binary cross-entropy
+    # between G^C's sigmoid output and the one-hot category of the object whose K conditioned it,
+    # added to the generator loss. Measured in docs/model.md ("Rare categories").
+    category_loss_weight: float = 0.0
     # -- Algorithm 1 ---------------------------------------------------------------------------
     lambda_gp: float = 10.0
     n_critic: int = 5
@@ -76,6 +80,13 @@ class KEGANConfig:
             raise ParameterError(f"KEGANConfig.lr={self.lr!r}: expected a finite number > 0")
         if self.lambda_gp < 0 or not math.isfinite(self.lambda_gp):
             raise ParameterError(f"KEGANConfig.lambda_gp={self.lambda_gp!r}: expected a finite number >= 0")
+        if not (isinstance(self.category_loss_weight, (int, float)) and self.category_loss_weight >= 0
+                and math.isfinite(self.category_loss_weight)):
+            raise ParameterError(f"KEGANConfig.category_loss_weight={self.category_loss_weight!r}: expected a "
+                                 "finite number >= 0 (0 follows the paper)")
+        if self.category_loss_weight > 0 and not self.use_knowledge:
+            raise ParameterError("KEGANConfig.category_loss_weight > 0 needs use_knowledge=True (without K the "
+                                 "conditioning object carries no category to tie G^C to)")
         if len(tuple(self.betas)) != 2 or not all(0 <= b < 1 for b in self.betas):
             raise ParameterError(f"KEGANConfig.betas={self.betas!r}: expected two numbers in [0, 1)")
         if self.num_threads is not None and self.num_threads < 1:

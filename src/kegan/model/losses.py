@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 from torch import Tensor, nn
 
 
@@ -27,3 +28,9 @@ def critic_loss(real_scores: Tensor, fake_scores: Tensor, penalty: Tensor, lambd
 def generator_loss(fake_scores: Tensor) -> Tensor:
     """-E[D(fake)] (Algorithm 1, line 19)."""
     return -fake_scores.mean()
+
+
+def category_loss(c: Tensor, onehot: Tensor) -> Tensor:
+    """Mean binary cross-entropy between G^C's sigmoid output c (b, n_c) and the one-hot category (b, n_c)
+    of each conditioning object. Not in Algorithm 1: the opt-in ``category_loss_weight`` term."""
+    return F.binary_cross_entropy(c, onehot)

@@ -21,7 +21,7 @@ from torch import Tensor
 from ..errors import TrainingError
 from ..progress import make_progress
 from .config import KEGANConfig
-from .losses import critic_loss, generator_loss, gradient_penalty
+from .losses import category_loss, critic_loss, generator_loss, gradient_penalty
 from .modules import Critic, Generator, object_vector
 
 
@@ -131,12 +131,19 @@ class Trainer:
         fake = g(k, noise)
         g_loss = generator_loss(d(object_vector(fake.c, fake.s, fake.series), k if use_k else None))
         g_value = self._check(g_loss.item(), "generator loss")
+        extra: dict[str, float] = {}
+        if cfg.category_loss_weight > 0:
+            # Deviation from Algorithm 1 (opt-in): tie C^ to the conditioning object's own category,
+            # the one-hot block that opens each real object vector: (q, n_c).
+            c_loss = category_loss(fake.c, data.objects[g_idx, : fake.c.shape[1]])
+            extra["category_loss"] = self._check(c_loss.item(), "category loss")
+            g_loss = g_loss + cfg.category_loss_weight * c_loss
         self.opt_g.zero_grad(set_to_none=True)
         g_loss.backward()
         self.opt_g.step()
         self.step += 1
         return {"critic_loss": float(np.mean(d_losses)), "generator_loss": g_value,
-                "wasserstein": float(np.mean(w_est)), "gradient_penalty": float(np.mean(gps))}
+                "wasserstein": float(np.mean(w_est)), "gradient_penalty": float(np.mean(gps)), **extra}
 
     # -- the loop ---------------------------------------------------------------------------------
     def run(self, total_steps: int, max_minutes: float | None = None, progress: bool = True,
