@@ -20,6 +20,7 @@ def test_names_are_the_papers_generators_in_table_order():
         "kegan-no-knowledge",
         "kegan-no-attention",
         "kegan",
+        "kegan-algorithm1",
         "kegan-critic-knowledge",
     ]
 

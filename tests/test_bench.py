@@ -194,7 +194,7 @@ def test_quick_bench_runs_every_registered_generator_under_one_protocol(quick_be
             assert g["fit_report"]["steps_done"] >= 0 and g["fit_report"]["stopped_by_budget"] in (True, False), n
         assert g["settings"] == registry_class(n).quick_settings()
     assert {n for n, g in real.items() if g["neural"]} >= {"lstm", "naive-gan", "doppelganger", "kegan"}
-    for n in ("kegan", "kegan-no-knowledge", "kegan-no-attention", "kegan-critic-knowledge"):
+    for n in ("kegan", "kegan-algorithm1", "kegan-no-knowledge", "kegan-no-attention", "kegan-critic-knowledge"):
         assert 0.0 <= real[n]["category_agreement"] <= 1.0
     assert "category_agreement" not in real["ar"]
     assert real["ar"]["category_from_real"] and not real["kegan"]["category_from_real"]

@@ -24,6 +24,7 @@ CONTRACT_NAMES = [
     "naive-gan",
     "doppelganger",
     "kegan",
+    "kegan-algorithm1",
     "kegan-no-knowledge",
     "kegan-no-attention",
     "kegan-critic-knowledge",

@@ -155,7 +155,8 @@ def test_max_minutes_stops_early():
 
 
 def test_category_loss_weight_ties_category_to_knowledge():
-    """The opt-in deviation: with the auxiliary term, G^C learns the category K encodes; off, no such key."""
+    """kegan's deviation: with the auxiliary term, G^C learns the category K encodes; off (0), no such key;
+    the default is on with knowledge and off without."""
     ds, _ = toy(n_objects=24, n_categories=3, max_len=12)
     names = ds.category_names
     onehot = np.eye(len(names), dtype=np.float32)[[names.index(c) for c in ds.categories]]
@@ -164,8 +165,10 @@ def test_category_loss_weight_ties_category_to_knowledge():
     model = KEGAN(cfg).fit(ds, emb, progress=False)
     assert model.history_[-1]["category_loss"] < 0.2
     assert category_agreement(model, ds, emb, n=200, seed=0) > 0.9
-    plain = KEGAN(tiny_config()).fit(ds, emb, progress=False)
+    plain = KEGAN(tiny_config(category_loss_weight=0.0)).fit(ds, emb, progress=False)
     assert "category_loss" not in plain.history_[-1]
+    assert tiny_config().effective_category_loss_weight == 1.0
+    assert tiny_config(use_knowledge=False).validate().effective_category_loss_weight == 0.0
     with pytest.raises(ParameterError, match="category_loss_weight"):
         KEGAN(tiny_config(category_loss_weight=-1.0)).fit(ds, emb, progress=False)
     with pytest.raises(ParameterError, match="category_loss_weight"):

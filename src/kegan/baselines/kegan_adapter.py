@@ -1,12 +1,14 @@
 """KE-GAN and its ablations behind the bench's Generator interface.
 
-Each class fixes the three switches of ``kegan.model.KEGANConfig`` that define its variant and passes
-every other setting through to the config:
+Each class fixes the switches of ``kegan.model.KEGANConfig`` that define its variant and passes
+every other setting through to the config (``kegan-algorithm1`` also fixes category_loss_weight=0,
+Algorithm 1 exactly; the others use the config's default, 1.0 with knowledge):
 
 ==========================  ==============  =========  ================
 name                        use_knowledge   attention  critic_knowledge
 ==========================  ==============  =========  ================
 ``kegan``                   True            True       False
+``kegan-algorithm1``        True            True       False   (no category term)
 ``kegan-no-knowledge``      False           True       False   (paper's "Non-KGE")
 ``kegan-no-attention``      True            False      False   (paper's "Non-attention")
 ``kegan-critic-knowledge``  True            True       True    (authors' released code)
@@ -28,7 +30,7 @@ from ..errors import ParameterError
 from .base import Generator
 from .common import Budget, check_sample
 
-_VARIANT_KEYS = ("use_knowledge", "attention", "critic_knowledge")
+_VARIANT_KEYS = ("use_knowledge", "attention", "critic_knowledge", "category_loss_weight")
 
 
 def check_embeddings(generator: str, dataset: Dataset, embeddings: np.ndarray | None) -> np.ndarray:
@@ -61,7 +63,8 @@ class _KEGANVariant(Generator):
         if fixed:
             raise ParameterError(
                 f"{self.name}: setting(s) {sorted(fixed)} are fixed by the generator's name; choose another"
-                " registered name instead (kegan, kegan-no-knowledge, kegan-no-attention, kegan-critic-knowledge)"
+                " registered name instead (kegan, kegan-algorithm1, kegan-no-knowledge, kegan-no-attention,"
+                " kegan-critic-knowledge)"
             )
         Budget(max_minutes)  # validates max_minutes before any training
 
@@ -120,6 +123,14 @@ class KEGANGenerator(_KEGANVariant):
     name = "kegan"
     needs_embeddings = True
     variant = {"use_knowledge": True, "attention": True, "critic_knowledge": False}
+
+
+class KEGANAlgorithm1(_KEGANVariant):
+    """The paper's model trained exactly as Algorithm 1: no category term tying C^ to K."""
+
+    name = "kegan-algorithm1"
+    needs_embeddings = True
+    variant = {"use_knowledge": True, "attention": True, "critic_knowledge": False, "category_loss_weight": 0.0}
 
 
 class KEGANNoKnowledge(_KEGANVariant):

@@ -28,6 +28,7 @@ GENERATORS: dict[str, str] = {
     "kegan-no-knowledge": "kegan.baselines.kegan_adapter:KEGANNoKnowledge",
     "kegan-no-attention": "kegan.baselines.kegan_adapter:KEGANNoAttention",
     "kegan": "kegan.baselines.kegan_adapter:KEGANGenerator",
+    "kegan-algorithm1": "kegan.baselines.kegan_adapter:KEGANAlgorithm1",
     "kegan-critic-knowledge": "kegan.baselines.kegan_adapter:KEGANCriticKnowledge",
 }
 

@@ -35,6 +35,7 @@ PAPER_ORDER = [
     "kegan-no-knowledge",
     "kegan-no-attention",
     "kegan",
+    "kegan-algorithm1",
     "kegan-critic-knowledge",
 ]
 DISPLAY = {
@@ -46,6 +47,7 @@ DISPLAY = {
     "kegan-no-knowledge": "Non-KGE",
     "kegan-no-attention": "Non-attention",
     "kegan": "KE-GAN (ours)",
+    "kegan-algorithm1": "KE-GAN, Algorithm 1 only",
     "kegan-critic-knowledge": "KE-GAN, critic sees K",
 }
 # As in the paper, AR and HMM draw the category from the real distribution: their category JSD says

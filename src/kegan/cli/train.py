@@ -25,6 +25,9 @@ def train(
     no_knowledge: bool = typer.Option(False, "--no-knowledge", help="Ablation Non-KGE: no embeddings anywhere."),
     no_attention: bool = typer.Option(False, "--no-attention", help="Ablation Non-attention: linear records head."),
     critic_knowledge: bool = typer.Option(False, "--critic-knowledge", help="Also feed K to the critic."),
+    category_loss_weight: float = typer.Option(
+        None, "--category-loss-weight",
+        help="Weight of the term tying the category to K (default 1 with knowledge; 0 = Algorithm 1 exactly)."),
     max_minutes: float = typer.Option(None, "--max-minutes", help="Stop after this much wall-clock time."),
     resume: bool = typer.Option(False, "--resume", help="Continue from OUT.checkpoint after an interruption."),
 ) -> None:
@@ -36,6 +39,7 @@ def train(
     Examples:
       kegan train runs/sentinel --out runs/model
       kegan train runs/sentinel --out runs/model-nokg --no-knowledge --iterations 500 --max-minutes 5
+      kegan train runs/sentinel --out runs/model-alg1 --category-loss-weight 0   # the paper's Algorithm 1 as is
     """
     from ..knowledge.embeddings_io import EMBEDDINGS_FILE, read_embeddings
     from ..model import KEGAN, KEGANConfig
@@ -43,7 +47,7 @@ def train(
     if iterations is not None and epochs is not None:
         raise ParameterError("--iterations and --epochs: give one or the other")
     config = KEGANConfig(seed=seed, device=device, use_knowledge=not no_knowledge, attention=not no_attention,
-                         critic_knowledge=critic_knowledge)
+                         critic_knowledge=critic_knowledge, category_loss_weight=category_loss_weight)
     if iterations is not None:
         config.iterations = iterations
     if epochs is not None:

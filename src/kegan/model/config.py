@@ -17,6 +17,9 @@ from ..errors import ParameterError
 #: training stays under ~8 minutes and samples every category (docs/model.md, "Training budget").
 DEFAULT_ITERATIONS = 6000
 
+#: Weight of the category term when the config leaves it open and knowledge is used (docs/model.md).
+DEFAULT_CATEGORY_LOSS_WEIGHT = 1.0
+
 
 @dataclass
 class KEGANConfig:
@@ -42,10 +45,12 @@ class KEGANConfig:
     token_dim: int = 32  # size of each of the B tokens h_k is projected to (Eq. 3)
     attention_dim: int = 32  # size d of keys, queries and values (Eq. 3)
     critic_hidden: int = 256  # width of the critic MLP (two hidden layers)
-    # Deviation from Algorithm 1, off by default (0.0): weight of an auxiliary binary cross-entropy
-    # between G^C's sigmoid output and the one-hot category of the object whose K conditioned it,
-    # added to the generator loss. Measured in docs/model.md ("Rare categories").
-    category_loss_weight: float = 0.0
+    # kegan's one deviation from Algorithm 1: weight of an auxiliary binary cross-entropy between
+    # G^C's sigmoid output and the one-hot category of the object whose K conditioned it, added to the
+    # generator loss, so that C^ follows P(C | K) as the paper's Eq. 2 states. None: 1.0 with knowledge,
+    # 0 without (no K, nothing to tie C^ to). 0.0 is Algorithm 1 exactly. Why: docs/model.md
+    # ("Rare categories"): without it the rarest category vanished on the demo split at any budget.
+    category_loss_weight: float | None = None
     # -- Algorithm 1 ---------------------------------------------------------------------------
     lambda_gp: float = 10.0
     n_critic: int = 5
@@ -80,11 +85,11 @@ class KEGANConfig:
             raise ParameterError(f"KEGANConfig.lr={self.lr!r}: expected a finite number > 0")
         if self.lambda_gp < 0 or not math.isfinite(self.lambda_gp):
             raise ParameterError(f"KEGANConfig.lambda_gp={self.lambda_gp!r}: expected a finite number >= 0")
-        if not (isinstance(self.category_loss_weight, (int, float)) and self.category_loss_weight >= 0
-                and math.isfinite(self.category_loss_weight)):
+        w = self.category_loss_weight
+        if w is not None and not (isinstance(w, (int, float)) and w >= 0 and math.isfinite(w)):
             raise ParameterError(f"KEGANConfig.category_loss_weight={self.category_loss_weight!r}: expected a "
                                  "finite number >= 0 (0 follows the paper)")
-        if self.category_loss_weight > 0 and not self.use_knowledge:
+        if w is not None and w > 0 and not self.use_knowledge:
             raise ParameterError("KEGANConfig.category_loss_weight > 0 needs use_knowledge=True (without K the "
                                  "conditioning object carries no category to tie G^C to)")
         if len(tuple(self.betas)) != 2 or not all(0 <= b < 1 for b in self.betas):
@@ -96,6 +101,13 @@ class KEGANConfig:
         if str(self.device).lower() not in ("auto", "cpu") and not str(self.device).lower().startswith("cuda"):
             raise ParameterError(f"KEGANConfig.device={self.device!r}: expected auto, cpu or cuda")
         return self
+
+    @property
+    def effective_category_loss_weight(self) -> float:
+        """The weight actually used: ``category_loss_weight``, or its default when None."""
+        if self.category_loss_weight is not None:
+            return float(self.category_loss_weight)
+        return DEFAULT_CATEGORY_LOSS_WEIGHT if self.use_knowledge else 0.0
 
     def iterations_for(self, n_objects: int) -> int:
         """Generator steps to run on ``n_objects`` training objects.

@@ -32,5 +32,5 @@ def generator_loss(fake_scores: Tensor) -> Tensor:
 
 def category_loss(c: Tensor, onehot: Tensor) -> Tensor:
     """Mean binary cross-entropy between G^C's sigmoid output c (b, n_c) and the one-hot category (b, n_c)
-    of each conditioning object. Not in Algorithm 1: the opt-in ``category_loss_weight`` term."""
+    of each conditioning object. Not in Algorithm 1: the ``category_loss_weight`` term."""
     return F.binary_cross_entropy(c, onehot)

@@ -132,12 +132,13 @@ class Trainer:
         g_loss = generator_loss(d(object_vector(fake.c, fake.s, fake.series), k if use_k else None))
         g_value = self._check(g_loss.item(), "generator loss")
         extra: dict[str, float] = {}
-        if cfg.category_loss_weight > 0:
-            # Deviation from Algorithm 1 (opt-in): tie C^ to the conditioning object's own category,
+        w_cat = cfg.effective_category_loss_weight
+        if w_cat > 0:
+            # kegan's deviation from Algorithm 1 (0 turns it off): tie C^ to the conditioning object's category,
             # the one-hot block that opens each real object vector: (q, n_c).
             c_loss = category_loss(fake.c, data.objects[g_idx, : fake.c.shape[1]])
             extra["category_loss"] = self._check(c_loss.item(), "category loss")
-            g_loss = g_loss + cfg.category_loss_weight * c_loss
+            g_loss = g_loss + w_cat * c_loss
         self.opt_g.zero_grad(set_to_none=True)
         g_loss.backward()
         self.opt_g.step()
