@@ -114,3 +114,18 @@ def test_sample_before_fit_is_a_kegan_error(name):
 def test_unknown_name_lists_the_valid_ones():
     with pytest.raises(ParameterError, match="naive-gan"):
         get_generator("gan-of-my-dreams")
+
+
+@pytest.mark.parametrize("name", [n for n in CONTRACT_NAMES if get_generator_class(n).neural])
+def test_budget_settings_make_a_neural_generator_train_until_its_budget(name, toy):
+    """The bench's equal wall-clock budget: with budget_settings() training lasts the whole budget."""
+    import time
+
+    ds, emb = toy
+    cls = get_generator_class(name)
+    settings = {**cls.quick_settings(), **cls.budget_settings()}
+    settings.pop("max_steps", None)  # a quick cap on steps would end training before the budget
+    gen = get_generator(name, seed=0, device="cpu", max_minutes=0.02, **settings)
+    t0 = time.perf_counter()
+    gen.fit(ds, emb if cls.needs_embeddings else None)
+    assert time.perf_counter() - t0 >= 0.02 * 60 * 0.95

@@ -61,6 +61,14 @@ class Generator:
         """Settings for ``bench --quick`` and contract tests: tiny, seconds to train."""
         return {}
 
+    @classmethod
+    def budget_settings(cls) -> dict[str, Any]:
+        """Settings under which a neural generator trains until its ``max_minutes`` budget runs out
+        (its epoch or iteration count lifted out of the way). The bench uses them so that "the same
+        wall-clock budget" means the same training time for every neural generator, not a cap that
+        small defaults never reach."""
+        return {}
+
     def fit(self, dataset: Dataset, embeddings: np.ndarray | None = None) -> Generator:  # pragma: no cover
         raise NotImplementedError
 

@@ -85,6 +85,10 @@ class _KEGANVariant(Generator):
             "num_threads": 1,
         }
 
+    @classmethod
+    def budget_settings(cls) -> dict[str, Any]:
+        return {"iterations": 10**9}
+
     def config(self):
         """The ``KEGANConfig`` this generator trains with (validated; ParameterError names a bad setting)."""
         from ..model import KEGANConfig

@@ -91,6 +91,10 @@ class LSTMGenerator(Generator):
         cond[:, 0] = 0.0  # the category is not known at the noise step
         return torch.cat([prev, cond], dim=2), x, mask, cats
 
+    @classmethod
+    def budget_settings(cls) -> dict[str, Any]:
+        return {"epochs": 10**9}
+
     def fit(self, dataset: Dataset, embeddings: np.ndarray | None = None) -> LSTMGenerator:
         """Train on ``dataset`` (embeddings are ignored) for ``epochs`` or ``max_minutes``. Returns self."""
         with torch_threads(self.options["num_threads"]):

@@ -103,6 +103,10 @@ class NaiveGANGenerator(Generator):
     def quick_settings(cls) -> dict[str, Any]:
         return {"hidden": 32, "noise_dim": 8, "iterations": 10, "batch_size": 16, "num_threads": 1}
 
+    @classmethod
+    def budget_settings(cls) -> dict[str, Any]:
+        return {"iterations": 10**9}
+
     def fit(self, dataset: Dataset, embeddings: np.ndarray | None = None) -> NaiveGANGenerator:
         """Train on ``dataset`` (embeddings are ignored) for ``iterations`` or ``max_minutes``. Returns self."""
         with torch_threads(self.options["num_threads"]):

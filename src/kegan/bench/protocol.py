@@ -206,9 +206,10 @@ def fit_and_sample(
         torch.cuda.empty_cache()  # what the previous generator left cached must not count here
     try:
         cls = get_class(name)
-        settings = cls.quick_settings() if quick else {}
-        # Only neural generators share the wall-clock budget; AR and HMM run to the end.
+        # Only neural generators share the wall-clock budget, and train until it runs out (their step
+        # counts lifted by budget_settings); AR and HMM run to the end.
         budget = minutes if cls.neural else None
+        settings = cls.quick_settings() if quick else (cls.budget_settings() if cls.neural else {})
         rec.update(neural=bool(cls.neural), needs_embeddings=bool(cls.needs_embeddings), settings=settings,
                    max_minutes=budget)
         gen = cls(max_minutes=budget, seed=seed, device=device, **settings)

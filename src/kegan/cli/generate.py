@@ -53,6 +53,10 @@ def generate(
     cats = ", ".join(f"{c} {k}" for c, k in counts.items())
     cond = f" conditioned on {source}" if like is not None else ""
     typer.echo(f"generated {len(ds)} objects, {len(ds.records)} records{cond}; categories: {cats}; -> {out}/")
+    missing = sorted(set(m.category_names_) - set(counts.index))
+    if missing and like is None:
+        typer.secho(f"warning: {len(missing)} of the model's {len(m.category_names_)} categories were not sampled: "
+                    f"{', '.join(missing)} (sample more objects, or train longer)", fg="yellow", err=True)
 
 
 def register(app: typer.Typer) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import sys
+import warnings
 
 import typer
 
@@ -19,7 +20,7 @@ app = typer.Typer(
 )
 
 # Each module defines register(app) and adds its command(s); order is the order in --help.
-COMMAND_MODULES = ["ingest", "export", "kg", "train", "generate", "evaluate", "bench", "demo"]
+COMMAND_MODULES = ["ingest", "export", "split", "kg", "train", "generate", "evaluate", "bench", "demo"]
 
 for _name in COMMAND_MODULES:
     try:
@@ -36,7 +37,13 @@ def _root() -> None:
     """kegan: IoT traffic in, a shareable synthetic traffic dataset and a report out."""
 
 
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    # Users get "warning: <what and where in their input>", not our source file and line.
+    typer.secho(f"warning: {message}", fg="yellow", err=True)
+
+
 def main() -> None:
+    warnings.showwarning = _show_warning
     try:
         app()  # standalone: click prints usage errors itself and exits 2
     except KeganError as e:

@@ -8,6 +8,7 @@ import typer
 
 from ..dataset import read_dataset
 from ..errors import DataError, ParameterError
+from ..model.checkpoint import checkpoint_step
 
 
 def checkpoint_dir_for(out: Path) -> Path:
@@ -61,15 +62,23 @@ def train(
                             "(or train the Non-KGE ablation with --no-knowledge)")
         _, embeddings = read_embeddings(dataset, ds.device_ids)
     ckpt = checkpoint_dir_for(Path(out))
-    model = KEGAN(config).fit(ds, embeddings, max_minutes=max_minutes, checkpoint_dir=ckpt, resume=resume,
-                              progress=True)
+    try:
+        model = KEGAN(config).fit(ds, embeddings, max_minutes=max_minutes, checkpoint_dir=ckpt, resume=resume,
+                                  progress=True)
+    except KeyboardInterrupt:
+        step = checkpoint_step(ckpt)
+        where = (f"the last checkpoint (iteration {step}) is in {ckpt}/; continue with the same command plus --resume"
+                 if step is not None else f"no checkpoint was written yet (one every {config.checkpoint_every} "
+                 "iterations); rerun to start again")
+        typer.secho(f"interrupted: {where}", fg="yellow", err=True)
+        raise typer.Exit(130) from None
     model.save(out)
     last = model.history_[-1] if model.history_ else {}
     w = f", Wasserstein estimate {last['wasserstein']:.4f}" if last else ""
     stop = " (stopped by --max-minutes)" if model.stopped_by_time_ else ""
     typer.echo(f"trained {model.n_iter_} iterations in {model.elapsed_s_:.1f} s{stop} on {len(ds)} objects, "
                f"{len(model.category_names_)} categories, M_max {model.M_max_}{w}; model -> {out}/ "
-               f"(checkpoint: {ckpt}/)")
+               f"(checkpoint for --resume: {ckpt}/, safe to delete)")
 
 
 def register(app: typer.Typer) -> None:

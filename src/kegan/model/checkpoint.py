@@ -155,3 +155,14 @@ def load_trainer_state(path: str | Path) -> tuple[dict, dict] | None:
     info = json.loads((path / TRAINER_JSON).read_text(encoding="utf-8"))
     return tensors, info
 
+
+
+def checkpoint_step(path: str | Path) -> int | None:
+    """The iteration a checkpoint directory was saved at, or None when it holds none (cheap: JSON only)."""
+    path = Path(path) / TRAINER_JSON
+    if not path.exists():
+        return None
+    try:
+        return int(json.loads(path.read_text(encoding="utf-8"))["step"])
+    except (ValueError, KeyError, TypeError):
+        return None

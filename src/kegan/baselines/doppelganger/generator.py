@@ -89,6 +89,10 @@ class DoppelGANger(Generator):
             "max_steps": 60,
         }
 
+    @classmethod
+    def budget_settings(cls) -> dict[str, Any]:
+        return {"epochs": 1e9}
+
     def fit(self, dataset: Dataset, embeddings: np.ndarray | None = None) -> DoppelGANger:
         """Train on ``dataset`` (embeddings ignored) within ``max_minutes``; returns self.
 
