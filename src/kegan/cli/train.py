@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from ..dataset import read_dataset
+from ..device import resolve_device
 from ..errors import DataError, ParameterError
 from ..model.checkpoint import checkpoint_step
 
@@ -45,6 +46,7 @@ def train(
     from ..knowledge.embeddings_io import EMBEDDINGS_FILE, read_embeddings
     from ..model import KEGAN, KEGANConfig
 
+    resolve_device(device)  # a bad --device is an error before any work, in the option's own words
     if iterations is not None and epochs is not None:
         raise ParameterError("--iterations and --epochs: give one or the other")
     config = KEGANConfig(seed=seed, device=device, use_knowledge=not no_knowledge, attention=not no_attention,

@@ -160,7 +160,8 @@ def _explanation(m: dict[str, Any]) -> list[Block]:
             "The floor is the same distance between two halves of the real data (split by object, stratified by "
             f"category, {len(m['floor']['C']['values'])} seeds, mean ± standard deviation). Two real samples "
             "already differ by this much, so no generator can be expected to go below it; a distance near the "
-            "floor is as good as it gets, one far above it is a real difference."
+            "floor is as good as it gets, one far above it is a real difference. The category floor is 0 (or "
+            "nearly) by construction: stratified halves have the same category shares."
         )),
         Block("p", (
             "Usefulness is train-on-synthetic, test-on-real (paper Table 4): six scikit-learn classifiers learn "
