@@ -75,19 +75,9 @@ def _build(n_categories: int, m_max: int, noise_dim: int, hidden: int):
     return NaiveGenerator(), critic
 
 
-def gradient_penalty(critic, real, fake):
-    """WGAN-GP term: (||grad critic(x_hat)||_2 - 1)^2 on random interpolates, averaged; inputs (b, d)."""
-    import torch
-
-    eps = torch.rand(real.shape[0], 1, device=real.device)
-    x_hat = (eps * real + (1 - eps) * fake).requires_grad_(True)
-    grad = torch.autograd.grad(critic(x_hat).sum(), x_hat, create_graph=True)[0]
-    return ((grad.norm(2, dim=1) - 1) ** 2).mean()
-
-
 class NaiveGANGenerator(Generator):
     """MLP generator and critic with WGAN-GP. Settings: ``noise_dim``, ``hidden``, ``iterations``,
-    ``batch_size``, ``n_critic``, ``gp_lambda``, ``lr``, ``num_threads`` (0: min(2, cores))."""
+    ``batch_size``, ``n_critic``, ``gp_lambda``, ``lr``, ``num_threads`` (0: kegan's default, 1)."""
 
     name = "naive-gan"
     neural = True
@@ -114,6 +104,8 @@ class NaiveGANGenerator(Generator):
 
     def _fit(self, dataset: Dataset) -> NaiveGANGenerator:
         import torch
+
+        from ..model.losses import gradient_penalty  # the same WGAN-GP term as KE-GAN
 
         budget = Budget(self.max_minutes)
         seed_everything(self.seed)
@@ -150,7 +142,7 @@ class NaiveGANGenerator(Generator):
                 loss = (
                     critic(fake).mean()
                     - critic(real).mean()
-                    + opt["gp_lambda"] * gradient_penalty(critic, real, fake)
+                    + opt["gp_lambda"] * gradient_penalty(critic, real, fake, torch.rand(real.shape[0], 1, device=real.device))
                 )
                 opt_d.zero_grad()
                 loss.backward()

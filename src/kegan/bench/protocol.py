@@ -25,19 +25,6 @@ from ..dataset.split import split_objects
 from ..errors import ParameterError
 from .measure import Measure
 
-# Paper order (Table 2) first; names the registry adds later follow in its own order.
-PAPER_ORDER = [
-    "ar",
-    "hmm",
-    "lstm",
-    "naive-gan",
-    "doppelganger",
-    "kegan-no-knowledge",
-    "kegan-no-attention",
-    "kegan",
-    "kegan-algorithm1",
-    "kegan-critic-knowledge",
-]
 DISPLAY = {
     "ar": "AR",
     "hmm": "HMM",
@@ -60,9 +47,12 @@ def display_name(name: str) -> str:
 
 
 def order_names(names: list[str]) -> list[str]:
-    """Paper order first, the rest in the order given."""
-    known = [n for n in PAPER_ORDER if n in names]
-    return known + [n for n in names if n not in PAPER_ORDER]
+    """The registry's order (the paper's tables: baselines, then KE-GAN variants), then the rest as given."""
+    from ..baselines.registry import available
+
+    paper_order = available()
+    known = [n for n in paper_order if n in names]
+    return known + [n for n in names if n not in paper_order]
 
 
 @dataclass

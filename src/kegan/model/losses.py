@@ -12,10 +12,11 @@ def gradient_penalty(critic: nn.Module, real: Tensor, fake: Tensor, eps: Tensor,
 
     real, fake: objects (b, d); eps: (b, 1) uniform in [0, 1]; k: (b, k_dim) knowledge shared by both
     sides when the critic takes K: it is not interpolated and the gradient is taken w.r.t. O~ only.
-    Returns a scalar that keeps the graph (create_graph) so that it can be minimised.
+    Returns a scalar that keeps the graph (create_graph) so that it can be minimised. Any critic taking
+    (b, d) objects works (the naive-GAN baseline uses it too).
     """
     mixed = (eps * real + (1 - eps) * fake).detach().requires_grad_(True)
-    scores = critic(mixed, k)
+    scores = critic(mixed) if k is None else critic(mixed, k)
     (grad,) = torch.autograd.grad(scores.sum(), mixed, create_graph=True)
     return ((grad.norm(2, dim=1) - 1) ** 2).mean()
 
