@@ -75,7 +75,7 @@ def test_gradient_penalty_linear_critic_by_hand():
         critic.weight.copy_(torch.tensor([[3.0, 0.0, 4.0, 0.0]]))
     real, fake = torch.randn(6, 4), torch.randn(6, 4)
     eps = torch.rand(6, 1)
-    gp = gradient_penalty(lambda x, k: critic(x).squeeze(1), real, fake, eps)
+    gp = gradient_penalty(lambda x: critic(x).squeeze(1), real, fake, eps)
     assert gp.item() == pytest.approx((5.0 - 1.0) ** 2)
 
 
@@ -84,11 +84,11 @@ def test_gradient_penalty_quadratic_critic_by_hand():
     real = torch.tensor([[1.0, 0.0], [0.0, 2.0]])
     fake = torch.tensor([[0.0, 0.0], [0.0, 0.0]])
     eps = torch.tensor([[0.5], [0.25]])
-    gp = gradient_penalty(lambda x, k: (x**2).sum(1), real, fake, eps)
+    gp = gradient_penalty(lambda x: (x**2).sum(1), real, fake, eps)
     # x~ = [0.5, 0], [0, 0.5]; ||2 x~|| = 1 and 1: penalty 0. Check a non-zero case too.
     assert gp.item() == pytest.approx(0.0, abs=1e-7)
     eps = torch.tensor([[1.0], [1.0]])
-    gp = gradient_penalty(lambda x, k: (x**2).sum(1), real, fake, eps)
+    gp = gradient_penalty(lambda x: (x**2).sum(1), real, fake, eps)
     assert gp.item() == pytest.approx(((2.0 - 1) ** 2 + (4.0 - 1) ** 2) / 2)
 
 
