@@ -48,6 +48,7 @@ class IngestReport:
     non_ip_skipped: int = 0
     duplicates_dropped: int = 0
     unknown_skipped: int = 0  # files (or table groups) dropped by unknown_device="skip"
+    unknown_skipped_inputs: list[str] = field(default_factory=list)  # which ones
     found_by: dict[str, int] = field(default_factory=dict)  # manifest / folder / key / table column / unknown
     objects: int = 0
     records: int = 0
@@ -146,7 +147,12 @@ def ingest(
     if progress:
         say(f"packets: {report.frames} frames/rows, {report.packets} IPv4/IPv6 packets, "
             f"{report.non_ip_skipped} non-IP frames skipped; devices found by "
-            + ", ".join(f"{k} {v}" for k, v in sorted(found.items())))
+            + ", ".join(f"{k} {v}" for k, v in sorted(found.items()) if k != "skipped (unknown)"))
+        if report.unknown_skipped:
+            shown = ", ".join(report.unknown_skipped_inputs[:5])
+            more = f" and {report.unknown_skipped - 5} more" if report.unknown_skipped > 5 else ""
+            say(f"skipped {report.unknown_skipped} inputs of devices the table does not know: {shown}{more} "
+                "(listed in dataset.json)")
     if not units:
         raise DataError("every input was skipped as an unknown device; nothing to ingest")
 
@@ -165,6 +171,7 @@ def ingest(
         "table_columns": table.as_dict() if report.tables else None,
         "counts": report.counts(),
         "devices_without_traffic": report.devices_without_traffic,
+        "unknown_device_skipped": report.unknown_skipped_inputs,
         "warnings": report.warnings,
     }
     report.dataset = ds
@@ -263,6 +270,7 @@ def _unit(item: InputFile, object_id: str, device: str | None, how: str | None, 
                         "table or use --unknown-device skip|unknown")
     if policy == "skip":
         report.unknown_skipped += 1
+        report.unknown_skipped_inputs.append(object_id)
         return None, "skipped (unknown)"
     parts = Path(item.relative).parts
     name = key if key is not None else (parts[-2] if len(parts) > 1 else item.root.name or Path(parts[-1]).stem)
