@@ -5,6 +5,10 @@ usage: .venv/bin/python bench/model.py [--iterations 10] [--samples 1000] [--thr
 Trains the default-size model (Algorithm 1 defaults: n_D = 5, batch 64) on a toy dataset of 256
 objects whose lengths reach M_max, then samples. Peak memory is the process's maximum resident set
 (and CUDA's peak allocation on a GPU). Timings on a shared machine are inflated by the others' load.
+
+Plain reference, same run, same data and same Algorithm 1 loop (n_D = 5, batch 64, WGAN-GP): the
+naive-GAN baseline, an MLP generator that emits the whole series at once and an MLP critic. The ratio
+says what KE-GAN's LSTM-with-attention series generator and its knowledge conditioning cost per step.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import time
 import numpy as np
 import torch
 
+from kegan.baselines.naive_gan import NaiveGANGenerator
 from kegan.dataset.toy import make_toy_dataset
 from kegan.model import KEGAN, KEGANConfig
 
@@ -33,7 +38,13 @@ def bench(m_max: int, iterations: int, samples: int, threads: int | None, device
     t = time.perf_counter()
     syn = model.sample(samples, seed=1)
     objects_per_s = samples / (time.perf_counter() - t)
+    ref = {"iterations": iterations, "batch_size": 64, "n_critic": 5, "num_threads": threads or 0}
+    NaiveGANGenerator(seed=0, device=device, **{**ref, "iterations": 2}).fit(ds)  # warm-up
+    t = time.perf_counter()
+    NaiveGANGenerator(seed=0, device=device, **ref).fit(ds)
+    ref_steps_per_s = iterations / (time.perf_counter() - t)
     return {"M_max": m_max, "train_steps_per_s": steps_per_s, "objects_per_s": objects_per_s,
+            "reference_steps_per_s": ref_steps_per_s,
             "records_per_object": len(syn.records) / len(syn),
             "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
@@ -47,10 +58,12 @@ def main() -> None:
     ap.add_argument("--m-max", type=int, nargs="+", default=[200, 500])
     args = ap.parse_args()
     print(f"torch {torch.__version__}, device {args.device}, threads {args.threads or 'default (1)'}")
-    print(f"{'M_max':>6} {'train steps/s':>14} {'objects/s':>10} {'records/obj':>12} {'peak RSS MiB':>13}")
+    print(f"{'M_max':>6} {'train steps/s':>14} {'naive-GAN ref':>14} {'ratio':>6} {'objects/s':>10} "
+          f"{'records/obj':>12} {'peak RSS MiB':>13}")
     for m in args.m_max:
         r = bench(m, args.iterations, args.samples, args.threads, args.device)
-        print(f"{r['M_max']:>6} {r['train_steps_per_s']:>14.2f} {r['objects_per_s']:>10.1f} "
+        print(f"{r['M_max']:>6} {r['train_steps_per_s']:>14.2f} {r['reference_steps_per_s']:>14.2f} "
+              f"{r['train_steps_per_s'] / r['reference_steps_per_s']:>6.2f} {r['objects_per_s']:>10.1f} "
               f"{r['records_per_object']:>12.1f} {r['peak_rss_mib']:>13.0f}")
     if torch.cuda.is_available() and args.device.startswith("cuda"):
         print(f"CUDA peak allocated: {torch.cuda.max_memory_allocated() / 2**20:.0f} MiB")
