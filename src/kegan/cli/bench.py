@@ -43,6 +43,9 @@ def bench(
     typer.echo(f"{ok} generator(s) ran, {len(failed)} failed{': ' + ', '.join(failed) if failed else ''}; "
                f"{result['timings']['total_seconds']:.0f} s")
     typer.echo(f"wrote {out}/bench.md, {out}/bench.html, {out}/bench.json (synthetic data in {out}/synthetic/)")
+    if quick:
+        typer.secho("quick run: tiny settings and seconds of training on a small sample; these numbers check "
+                    "the machinery, they say nothing about the generators", fg="yellow")
 
 
 def register(app: typer.Typer) -> None:

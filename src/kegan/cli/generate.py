@@ -8,6 +8,7 @@ from pathlib import Path
 import typer
 
 from ..dataset import write_dataset
+from ..model.config import DEFAULT_ITERATIONS
 
 # Attribute columns never copied into a synthetic dataset by --like: names, MACs and addresses.
 IDENTIFYING = re.compile(r"(^device$|device_id|name|mac|ip|addr|serial)", re.IGNORECASE)
@@ -33,7 +34,7 @@ def generate(
     from ..model import KEGAN
 
     m = KEGAN.load(model, device=device)
-    embeddings, attributes = None, {}
+    embeddings, attributes, rows = None, {}, None
     if like is not None:
         if Path(like).is_dir():
             _, embeddings = read_embeddings(like)
@@ -53,10 +54,19 @@ def generate(
     cats = ", ".join(f"{c} {k}" for c, k in counts.items())
     cond = f" conditioned on {source}" if like is not None else ""
     typer.echo(f"generated {len(ds)} objects, {len(ds.records)} records{cond}; categories: {cats}; -> {out}/")
-    missing = sorted(set(m.category_names_) - set(counts.index))
-    if missing and like is None:
-        typer.secho(f"warning: {len(missing)} of the model's {len(m.category_names_)} categories were not sampled: "
-                    f"{', '.join(missing)} (sample more objects, or train longer)", fg="yellow", err=True)
+    expected = set(m.category_names_) if like is None or rows is None else {
+        m.category_names_[i] for i in m.object_categories_[rows]}
+    missing = sorted(expected - set(counts.index))
+    foreign = sorted(set(counts.index) - expected)
+    what = "the model's" if like is None or rows is None else f"the {len(rows)} matching training objects'"
+    hint = (f"the model trained {m.n_iter_} iterations (default {DEFAULT_ITERATIONS}): it may be under-trained"
+            if m.n_iter_ < DEFAULT_ITERATIONS else "sample more objects, or train longer")
+    if missing:
+        typer.secho(f"warning: {len(missing)} of {what} {len(expected)} categories were not sampled: "
+                    f"{', '.join(missing)} ({hint})", fg="yellow", err=True)
+    if foreign:
+        typer.secho(f"warning: {sum(int(counts[c]) for c in foreign)} objects in categories none of {what} objects "
+                    f"have: {', '.join(foreign)} ({hint})", fg="yellow", err=True)
 
 
 def register(app: typer.Typer) -> None:

@@ -35,7 +35,7 @@ def train(
 ) -> None:
     """Train the knowledge-enhanced GAN and save it to --out.
 
-    A checkpoint is kept in OUT.checkpoint (every checkpoint_every iterations); after a kill, run the
+    A checkpoint is kept in OUT.checkpoint (every 200 iterations); after a kill or Ctrl-C, run the
     same command with --resume to continue from it.
 
     Examples:
