@@ -98,3 +98,15 @@ def test_api_rejects_overlapping_real_and_test():
     real = make_toy_dataset(n_objects=12, n_categories=2, max_len=20, seed=0)
     with pytest.raises(ParameterError, match="both REAL and TEST"):
         evaluate(real, real, None, test=real.subset(real.device_ids[:3]), progress=False)
+
+
+def test_category_coverage_names_missing_and_under_represented_categories():
+    from kegan.evaluate.coverage import category_coverage
+
+    m = {"stats": {"real": {"category_share": {"a": 0.5, "b": 0.3, "c": 0.2}},
+                   "synthetic": {"category_share": {"a": 0.85, "b": 0.14, "c": 0.0}}}}
+    lines = category_coverage(m)
+    assert lines[0] == "warning: real categories missing from the synthetic data: c"
+    assert lines[1] == "under-represented (less than half the real share): b 14.0% vs 30.0% real"
+    m["stats"]["synthetic"]["category_share"] = {"a": 0.5, "b": 0.3, "c": 0.2}
+    assert category_coverage(m) == ["every real category is present (3)"]

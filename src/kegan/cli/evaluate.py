@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from ..dataset import read_dataset
+from ..evaluate.coverage import category_coverage
 
 
 def evaluate(
@@ -48,6 +49,7 @@ def evaluate(
         f"distance to training {report.fmt(p['dcr_synthetic_median'])} (synthetic) vs "
         f"{report.fmt(p['dcr_holdout_median'])} (held-out)."
     )
+    typer.echo("\n" + "\n".join(category_coverage(m)))
     if out is not None:
         typer.echo(f"\nwrote {out}/report.html, report.md, metrics.json and {len(m['figures'])} figures")
 

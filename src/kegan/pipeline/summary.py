@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from ..evaluate.coverage import category_coverage
 from .demo import DemoResult
 
 FEATURES = ("C", "M", "A", "P", "L")
@@ -31,17 +32,7 @@ def format_summary(result: DemoResult) -> str:
     if syn:
         lines.append(f"  out: {syn['n_objects']} synthetic objects, {syn['n_records']} records, "
                      f"{syn['n_categories']} categories")
-        real_share = m.get("stats", {}).get("real", {}).get("category_share", {})
-        syn_share = m.get("stats", {}).get("synthetic", {}).get("category_share", {})
-        missing = sorted(c for c in real_share if not syn_share.get(c))
-        if missing:
-            lines.append(f"  warning: real categories missing from the synthetic data: {', '.join(missing)}")
-        else:
-            lines.append(f"  every real category is present ({len(real_share)})")
-        rare = [f"{c} {syn_share[c]:.1%} vs {r:.1%} real" for c, r in sorted(real_share.items())
-                if syn_share.get(c) and syn_share[c] < r / 2]
-        if rare:
-            lines.append(f"  under-represented (less than half the real share): {'; '.join(rare)}")
+        lines += [f"  {line}" for line in category_coverage(m)]
     fid, cat, fl = m.get("fidelity", {}), m.get("categorized", {}), m.get("floor", {})
     lines += ["", "  Jensen-Shannon distance (0 = same distribution, 1 = disjoint; lower is better)",
               f"  {'':22}" + "".join(f"{f:>9}" for f in FEATURES)]
