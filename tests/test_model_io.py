@@ -77,6 +77,13 @@ def test_cli_train_and_generate(tmp_path):
     syn = read_dataset(tmp_path / "syn")
     assert len(syn) == 9 and set(syn.devices.columns) == {"device_id", "category", "manufacturer"}
     assert set(syn.devices["manufacturer"]) == {"MAKER1"}
+    # Categories outside those of the matching objects (cat1) are named, with the under-training hint.
+    foreign = sorted(set(syn.categories) - {"cat1"})
+    said = res.output + (res.stderr if res.stderr_bytes is not None else "")
+    for c in foreign:
+        assert f"have: {c}" in said and "trained 2 iterations (default 6000)" in said, said
+    if not foreign:
+        assert "warning" not in said, said
     res = runner.invoke(app, ["generate", str(tmp_path / "m"), "--n", "4", "--out", str(tmp_path / "syn2"),
                               "--like", str(data)])
     assert res.exit_code == 0, res.output
