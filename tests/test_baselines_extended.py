@@ -5,30 +5,31 @@ import pandas as pd
 import pytest
 
 from kegan.baselines.common import parse_settings
-from kegan.baselines.extended import TrainingData, UnitScaler, extend, length_from_flags
+from kegan.baselines.extended import TrainingData, extend, length_from_flags
 from kegan.dataset.format import Dataset
+from kegan.dataset.scaling import FeatureScaler
 from kegan.errors import DataError, ParameterError
 
 
 def test_scaler_maps_training_range_to_unit_and_back():
     series = [np.array([[0.0, 1, 60.0], [0.5, 3, 1500.0]]), np.array([[0.0, 40, 90.0]])]
-    scaler = UnitScaler.fit(series)
-    unit = scaler.to_unit(np.concatenate(series))
+    scaler = FeatureScaler.fit(series)
+    unit = scaler.transform(np.concatenate(series))
     assert unit.min(axis=0) == pytest.approx([0, 0, 0]) and unit.max(axis=0) == pytest.approx([1, 1, 1])
-    assert np.allclose(scaler.from_unit(unit), np.concatenate(series))
+    assert np.allclose(scaler.inverse(unit), np.concatenate(series))
     # log1p scale: the midpoint of the unit range is the geometric-like midpoint, not the arithmetic one
-    assert scaler.from_unit(np.array([[0.5, 0.5, 0.5]]))[0, 1] == pytest.approx(
+    assert scaler.inverse(np.array([[0.5, 0.5, 0.5]]))[0, 1] == pytest.approx(
         np.expm1(np.log1p([1, 40]).mean())
     )
     # values outside the unit range are clipped to the training range on the way back
-    assert np.allclose(scaler.from_unit(np.array([[-1.0, 2.0, 0.0]])), [[0.0, 40.0, 60.0]])
+    assert np.allclose(scaler.inverse(np.array([[-1.0, 2.0, 0.0]])), [[0.0, 40.0, 60.0]])
 
 
 def test_constant_feature_does_not_divide_by_zero():
-    scaler = UnitScaler.fit([np.array([[0.0, 2, 100.0], [1.0, 2, 100.0]])])
-    unit = scaler.to_unit(np.array([[0.0, 2, 100.0]]))
+    scaler = FeatureScaler.fit([np.array([[0.0, 2, 100.0], [1.0, 2, 100.0]])])
+    unit = scaler.transform(np.array([[0.0, 2, 100.0]]))
     assert np.isfinite(unit).all() and unit[0, 1] == 0.0
-    assert scaler.from_unit(unit)[0, 1] == pytest.approx(2.0)
+    assert scaler.inverse(unit)[0, 1] == pytest.approx(2.0)
 
 
 def test_extend_flags_every_record_but_the_last():

@@ -10,9 +10,9 @@ import torch
 from model_helpers import tiny_config
 from torch import nn
 
+from kegan.dataset.scaling import FeatureScaler
 from kegan.model.losses import gradient_penalty
 from kegan.model.modules import Critic, Generator, object_vector
-from kegan.model.transforms import FeatureScaler
 
 
 class FixedLength(nn.Module):

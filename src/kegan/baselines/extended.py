@@ -16,41 +16,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..dataset.format import Dataset
+from ..dataset.scaling import FeatureScaler
 from ..errors import DataError
 
 #: Width of an extended record: A, P, L (unit scale) and the continuation flag F.
 EXTENDED_WIDTH = 4
 #: A generated record whose F falls below this ends its series (paper section 4.2.1).
 STOP_BELOW = 0.5
-
-
-@dataclass(frozen=True)
-class UnitScaler:
-    """log1p then min-max to [0, 1] per feature (A, P, L), fitted on training data; exact inverse."""
-
-    low: np.ndarray  # (3,) min of log1p(feature) in the training data
-    high: np.ndarray  # (3,) max of log1p(feature)
-
-    @classmethod
-    def fit(cls, series: list[np.ndarray]) -> UnitScaler:
-        """Fit on a list of (M_i, 3) arrays of (A, P, L)."""
-        logs = np.log1p(np.concatenate([np.asarray(s, dtype=np.float64).reshape(-1, 3) for s in series]))
-        return cls(low=logs.min(axis=0), high=logs.max(axis=0))
-
-    @property
-    def span(self) -> np.ndarray:
-        # A feature constant in the training data (span 0) maps to 0 and back to its one value.
-        s = self.high - self.low
-        return np.where(s > 0, s, 1.0)
-
-    def to_unit(self, values: np.ndarray) -> np.ndarray:
-        """(M, 3) raw (A, P, L) -> (M, 3) in [0, 1] for training-range values."""
-        return (np.log1p(np.asarray(values, dtype=np.float64)) - self.low) / self.span
-
-    def from_unit(self, unit: np.ndarray) -> np.ndarray:
-        """(M, 3) unit-scale values (clipped to [0, 1], the training range) -> raw (A, P, L)."""
-        u = np.clip(np.asarray(unit, dtype=np.float64), 0.0, 1.0)
-        return np.expm1(u * self.span + self.low)
 
 
 def extend(unit_series: np.ndarray) -> np.ndarray:
@@ -77,7 +49,7 @@ def length_from_flags(flags: np.ndarray, m_max: int) -> np.ndarray:
 class TrainingData:
     """A validated training set in the baselines' terms."""
 
-    scaler: UnitScaler
+    scaler: FeatureScaler
     extended: list[np.ndarray]  # per object (M_i, 4): A, P, L in [0, 1] and F
     category_index: np.ndarray  # (N,) int64 into ``category_names``
     category_names: list[str]  # sorted real categories
@@ -99,14 +71,14 @@ class TrainingData:
                 raise DataError(f"{generator}: object {dev!r} has no records (every series needs >= 1)")
             if not np.isfinite(s).all() or (s < 0).any():
                 raise DataError(f"{generator}: object {dev!r} has non-finite or negative A/P/L values")
-        scaler = UnitScaler.fit(series)
+        scaler = FeatureScaler.fit(series)
         names = dataset.category_names
         lookup = {c: i for i, c in enumerate(names)}
         index = np.array([lookup[c] for c in dataset.categories], dtype=np.int64)
         probs = np.bincount(index, minlength=len(names)) / len(index)
         return cls(
             scaler=scaler,
-            extended=[extend(scaler.to_unit(s)) for s in series],
+            extended=[extend(scaler.transform(s)) for s in series],
             category_index=index,
             category_names=names,
             category_probs=probs,
@@ -123,4 +95,4 @@ class TrainingData:
 
     def to_raw(self, extended: np.ndarray, length: int) -> np.ndarray:
         """The first ``length`` rows of a generated (steps, >=3) unit-scale array -> raw (length, 3)."""
-        return self.scaler.from_unit(np.asarray(extended)[:length, :3])
+        return self.scaler.inverse(np.asarray(extended)[:length, :3])

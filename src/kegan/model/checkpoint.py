@@ -23,10 +23,10 @@ import pandas as pd
 import torch
 
 from ..atomic import atomic_dir, json_default
+from ..dataset.scaling import FeatureScaler
 from ..errors import DataError
 from ..knowledge.embeddings_io import embedding_columns
 from .config import KEGANConfig
-from .transforms import FeatureScaler
 
 MODEL_FORMAT = "kegan-model"
 MODEL_FORMAT_VERSION = 1

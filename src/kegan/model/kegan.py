@@ -17,6 +17,7 @@ import torch
 from ..baselines.base import synthetic_dataset
 from ..dataset.format import Dataset
 from ..dataset.io import content_fingerprint
+from ..dataset.scaling import FeatureScaler
 from ..device import resolve_device
 from ..errors import DataError, ParameterError
 from ..progress import say
@@ -25,7 +26,6 @@ from .checkpoint import ModelParts, load_model_dir, load_trainer_state, save_che
 from .config import KEGANConfig
 from .modules import Critic, Generator
 from .training import Trainer, TrainingTensors
-from .transforms import FeatureScaler
 
 SAMPLE_CHUNK = 512  # objects per generator forward pass when sampling (bounds memory; fixed for determinism)
 # Settings that may change between an interrupted run and its resumption.

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..dataset.format import FEATURES
 from ..errors import DataError
+from .format import FEATURES
 
 
 @dataclass
