@@ -77,3 +77,4 @@ def test_order_is_checked():
     with pytest.raises(ParameterError, match="unknown setting"):
         ARGenerator(lags=3)
     assert ARGenerator(order=5).order == 5
+    assert ARGenerator().order == 3  # the paper's t, issue default

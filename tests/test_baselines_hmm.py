@@ -27,6 +27,14 @@ def test_small_categories_get_fewer_states(toy):
     assert all(report[c]["states"] == min(4, records[c] // 10) for c in ("cat1", "cat2"))
 
 
+def test_defaults_are_eight_diagonal_float64_states_per_category(toy):
+    assert HMMGenerator().options["n_states"] == 8
+    series = [np.tile(s, (8, 1)) for s in toy.series()]  # enough records for every state
+    gen = HMMGenerator(seed=0, n_iter=3).fit(Dataset.from_series(toy.device_ids, toy.categories, series))
+    assert sorted(r["category"] for r in gen.fit_report_) == sorted(set(toy.categories))
+    assert all(r["states"] == 8 for r in gen.fit_report_)
+
+
 def test_samples_follow_per_category_scale_and_length(toy):
     out = HMMGenerator(seed=0, n_states=3, n_iter=20).fit(toy).sample(600, seed=0)
     cats, lengths = np.array(out.categories), out.lengths()

@@ -18,6 +18,7 @@ from kegan.bench.protocol import BenchSettings, quick_sample, split_train_heldou
 from kegan.bench.tables import Row, Table, marks, to_html, to_markdown
 from kegan.dataset.io import read_dataset, write_dataset
 from kegan.dataset.toy import make_toy_dataset
+from kegan.evaluate import BinEdges
 from kegan.knowledge.embeddings_io import write_embeddings
 
 
@@ -258,6 +259,12 @@ def test_report_files_hold_the_tables_figures_and_settings(quick_bench):
     assert saved["settings"]["seed"] == 0 and saved["settings"]["generators"] == list(res["generators"])
     assert saved["generators"]["kegan"]["fidelity_train"] == res["generators"]["kegan"]["fidelity_train"]
     assert saved["memory_method"] and saved["bin_edges"] and saved["split"]["heldout_ids"]
+    # bin edges come once from the whole real data (training and held-out parts), not from one part
+    s = BenchSettings.make(0, True, None, None, None, "cpu")
+    real = quick_sample(read_dataset(out.parent / "toy"), s.quick_max_objects, s.quick_max_records, 0)
+    assert saved["bin_edges"] == json.loads(json.dumps(BinEdges.from_real(real).to_dict()))
+    train = real.subset(saved["split"]["train_ids"])
+    assert saved["bin_edges"] != json.loads(json.dumps(BinEdges.from_real(train).to_dict()))
     md = (out / "bench.md").read_text()
     for title in ("Table 2: JSD", "Table 2b: JSD", "Table 3: categorized JSD", "Table 4: accuracy",
                   "Cost of each generator", "Figure 4 (numbers)", "Figure 5 (numbers)", "Floor (real vs real)"):

@@ -10,7 +10,7 @@ import pytest
 from kegan.dataset.format import Dataset
 from kegan.dataset.toy import make_toy_dataset
 from kegan.evaluate import BinEdges, categorized, category_jsd, fidelity, floor, jsd
-from kegan.evaluate.binning import N_BINS
+from kegan.evaluate.binning import N_BINS, FeatureBins
 from kegan.evaluate.stats import compare, describe
 
 
@@ -80,6 +80,11 @@ def test_bins_are_right_open_at_inner_edges():
     c = b.counts([1.5, 2.5, 3.0])
     assert list(c) == [0, 1, 2, 0]
     assert b.counts([mid + 1e-9])[2] == 1
+    # a value whose log1p is exactly an inner edge belongs to the bin above it: [e_i, e_i+1)
+    x = 2.0
+    v = float(np.log1p(x))
+    exact = FeatureBins(lo=0.0, hi=float(np.expm1(2 * v)), edges=np.array([0.0, v, 2 * v]))
+    assert list(exact.counts([x])) == [0, 0, 1, 0]
 
 
 def test_single_regular_bin_when_min_equals_max():

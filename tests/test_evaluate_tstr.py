@@ -56,6 +56,14 @@ def test_copy_of_real_gives_ratio_one(parts, real_scores):
             assert r[name][k] == pytest.approx(1.0), (name, k)
 
 
+def test_ratio_is_synthetic_over_real():
+    real = {"SVM": {"accuracy": 0.8, "macro_f1": 0.5}, "kNN": {"accuracy": 0.0, "macro_f1": 0.4}}
+    syn = {"SVM": {"accuracy": 0.4, "macro_f1": 0.5}, "kNN": {"accuracy": 0.3, "macro_f1": 0.1}}
+    r = ratios(syn, real)
+    assert r["SVM"] == {"accuracy": pytest.approx(0.5), "macro_f1": pytest.approx(1.0)}
+    assert r["kNN"] == {"accuracy": None, "macro_f1": pytest.approx(0.25)}
+
+
 def test_shuffled_labels_destroy_usefulness(parts, real_scores):
     train, test = parts
     shuffled = list(np.random.default_rng(0).permutation(train.categories))
