@@ -119,3 +119,62 @@ def test_feature_scaler_round_trip_and_constant_feature():
     assert x[0, 0] == 0 and (x[:, 0] >= 0).all() and (x[:, 1] >= 1).all() and (x[:, 2] > 0).all()
     assert np.array_equal(x[:, 1], np.rint(x[:, 1]))
     assert FeatureScaler.from_dict(scaler.to_dict()).to_dict() == scaler.to_dict()
+
+
+def test_algorithm1_defaults():
+    from kegan.model import KEGANConfig
+
+    cfg = KEGANConfig()
+    assert (cfg.lambda_gp, cfg.n_critic, cfg.batch_size, cfg.lr, tuple(cfg.betas)) == (10.0, 5, 64, 1e-4, (0.5, 0.9))
+    assert cfg.B == 10 and cfg.attention and cfg.use_knowledge and not cfg.critic_knowledge
+
+
+def test_category_generator_is_a_sigmoid_per_category_not_a_softmax():
+    torch.manual_seed(0)
+    g = Generator(k_dim=5, n_categories=4, M_max=12, config=tiny_config())
+    k, z = torch.randn(64, 5), torch.randn(64, g.noise_dims[0])
+    c = g.category_generator(k, z)
+    assert torch.allclose(c, torch.sigmoid(g.category_generator.net(torch.cat([k, z], 1))))
+    assert ((c > 0) & (c < 1)).all() and not torch.allclose(c.sum(1), torch.ones(64))
+
+
+def test_series_generator_is_conditioned_on_the_length_fraction():
+    cfg = tiny_config()
+    torch.manual_seed(0)
+    g = Generator(k_dim=5, n_categories=3, M_max=12, config=cfg)
+    sg = g.series_generator
+    assert sg.lstm.input_size == 5 + 3 + 1 + cfg.noise_series  # [K, C^, M^/M_max, z_k]
+    k, c = torch.randn(2, 5), torch.rand(2, 3)
+    z = torch.randn(2, 3, cfg.noise_series)
+    steps = torch.tensor([3, 3])
+    short, long = sg(k, c, torch.full((2, 1), 0.25), z, steps), sg(k, c, torch.ones(2, 1), z, steps)
+    assert not torch.allclose(short, long)  # the same noise, another length: another series
+
+
+def test_attention_head_is_equation_3():
+    from kegan.model.modules import SelfAttentionHead
+
+    torch.manual_seed(0)
+    head = SelfAttentionHead(hidden=6, B=4, token_dim=5, attention_dim=3)
+    h = torch.randn(7, 6)
+    tok = head.to_tokens(h).view(7, 4, 5)
+    r_k = torch.relu(tok @ head.W_K.weight.T)
+    r_q = torch.relu(tok @ head.W_Q.weight.T)
+    r_v = torch.relu(tok @ head.W_V.weight.T)
+    w = torch.softmax(r_q @ r_k.transpose(1, 2) / math.sqrt(3), dim=-1)
+    expected = w @ r_v @ head.W_S.weight.T + head.W_S.bias
+    assert torch.allclose(head(h), expected, atol=1e-6)
+
+
+def test_critic_sees_the_continuous_length_so_the_length_generator_learns():
+    """The critic gets G^M's s, not the integer length (whose gradient is 0): one step moves G^M."""
+    from model_helpers import toy
+
+    from kegan.model import KEGAN
+
+    ds, emb = toy(n_objects=16, n_categories=3, max_len=20)
+    untrained = KEGAN(tiny_config(iterations=0)).fit(ds, emb, progress=False)
+    trained = KEGAN(tiny_config(iterations=1, category_loss_weight=0.0)).fit(ds, emb, progress=False)
+    before = untrained.generator_.length_generator.state_dict()
+    after = trained.generator_.length_generator.state_dict()
+    assert any(not torch.equal(before[name], after[name]) for name in before)
