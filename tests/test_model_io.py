@@ -76,7 +76,8 @@ def test_cli_train_and_generate(tmp_path):
     check_dataset(tmp_path / "syn", synthetic=True)
     syn = read_dataset(tmp_path / "syn")
     assert len(syn) == 9 and set(syn.devices.columns) == {"device_id", "category", "manufacturer"}
-    assert set(syn.devices["manufacturer"]) == {"MAKER1"}
+    assert set(syn.devices["manufacturer"]) == {"maker1"}  # as the data spell it, not as typed
+    assert json.loads((tmp_path / "syn" / "dataset.json").read_text())["like"] == "manufacturer=maker1"
     # Categories outside those of the matching objects (cat1) are named, with the under-training hint.
     foreign = sorted(set(syn.categories) - {"cat1"})
     said = res.output + (res.stderr if res.stderr_bytes is not None else "")
@@ -88,6 +89,15 @@ def test_cli_train_and_generate(tmp_path):
                               "--like", str(data)])
     assert res.exit_code == 0, res.output
     assert list(read_dataset(tmp_path / "syn2").devices.columns) == ["device_id", "category"]
+    assert str(data) not in json.loads((tmp_path / "syn2" / "dataset.json").read_text())["like"]  # no local path
+    # a filter on an identifying column conditions the model but never reaches the synthetic dataset
+    device = ds.devices.loc[ds.devices["manufacturer"] == "maker1", "device"].iloc[0]
+    res = runner.invoke(app, ["generate", str(tmp_path / "m"), "--n", "4", "--out", str(tmp_path / "syn3"),
+                              "--like", f"manufacturer=maker1,device={device}"])
+    assert res.exit_code == 0, res.output
+    written = "".join(p.read_bytes().decode("latin-1") for p in (tmp_path / "syn3").iterdir())
+    assert device not in written
+    assert set(read_dataset(tmp_path / "syn3").devices.columns) == {"device_id", "category", "manufacturer"}
     res = runner.invoke(app, ["generate", str(tmp_path / "m"), "--n", "4", "--out", str(tmp_path / "x"),
                               "--like", "manufacturer=nobody"])
     assert isinstance(res.exception, DataError) and "no training object matches" in str(res.exception)

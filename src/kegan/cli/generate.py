@@ -44,11 +44,17 @@ def generate(
             embeddings = m.embeddings_[rows]
             source = f"{len(rows)} training objects with {like}"
     ds = m.sample(n, seed=seed, embeddings=embeddings)
-    for col, value in attributes.items():
-        if col != "category" and not IDENTIFYING.search(col):
+    shareable = {col: v for col, v in attributes.items() if not IDENTIFYING.search(col)}
+    for col, value in shareable.items():
+        if col != "category":
             ds.devices[col] = value
     if like is not None:
-        ds.meta["like"] = like
+        # never the filter as typed: it may name a device, a MAC or a local path
+        withheld = len(attributes) - len(shareable)
+        ds.meta["like"] = (f"a dataset directory ({len(embeddings)} objects)" if rows is None else
+                           ",".join(f"{c}={v}" for c, v in shareable.items()) or "identifying attributes")
+        if withheld and shareable:
+            ds.meta["like"] += f" (+{withheld} identifying condition(s), not recorded)"
     write_dataset(ds, out)
     counts = ds.devices["category"].value_counts()
     cats = ", ".join(f"{c} {k}" for c, k in counts.items())

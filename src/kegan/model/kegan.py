@@ -212,7 +212,8 @@ class KEGAN:
 
     def rows_like(self, condition: str) -> tuple[np.ndarray, dict[str, str]]:
         """Training-object rows matching ``condition`` ("column=value[,column=value...]", case-insensitive
-        on values; ``category`` is a column too). Returns (rows, {column: value}); DataError when none match.
+        on values; ``category`` is a column too). Returns (rows, {column: value as stored}); DataError when none
+        match.
         """
         self._check_fitted()
         table = self.attributes_.copy()
@@ -232,7 +233,9 @@ class KEGAN:
             match &= table[col].astype(str).str.lower().to_numpy() == value.lower()
         if not match.any():
             raise DataError(f"--like {condition!r}: no training object matches")
-        return np.flatnonzero(match), wanted
+        rows = np.flatnonzero(match)
+        # the value as the data spell it (matching ignores case), not as typed
+        return rows, {col: str(table[col].iloc[rows[0]]) for col in wanted}
 
     # -- persistence ----------------------------------------------------------------------------
     def _parts(self) -> ModelParts:
