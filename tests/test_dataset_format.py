@@ -50,3 +50,18 @@ def test_single_object_category_goes_to_training_with_a_warning():
     with pytest.warns(UserWarning, match="y"):
         tr, te = split_objects(ds, 0.7, seed=0)
     assert "c" in tr
+
+
+def test_fingerprint_covers_the_observations(toy_dataset, tmp_path):
+    """The knowledge graph is built from the observations: a change there must change the fingerprint."""
+    obs = pd.DataFrame({"device_id": [toy_dataset.device_ids[0]], "kind": ["remote_ip"], "value": ["192.0.2.1"],
+                        "count": [3]})
+    prints = []
+    for value in ("192.0.2.1", "192.0.2.2"):
+        ds = toy_dataset.subset(toy_dataset.device_ids)
+        ds.observations = obs.assign(value=[value])
+        write_dataset(ds, tmp_path / value)
+        check_dataset(tmp_path / value)
+        prints.append(read_dataset(tmp_path / value).meta["fingerprint"])
+    write_dataset(toy_dataset, tmp_path / "none")
+    assert len({*prints, read_dataset(tmp_path / "none").meta["fingerprint"]}) == 3

@@ -22,10 +22,11 @@ from .format import (
 )
 
 
-def content_fingerprint(devices: pd.DataFrame, records: pd.DataFrame) -> str:
-    """sha256 over the devices and records content (column names and values, row order included)."""
+def content_fingerprint(devices: pd.DataFrame, records: pd.DataFrame, observations: pd.DataFrame | None = None) -> str:
+    """sha256 over the devices, records and (when given) observations content: column names and values,
+    row order included. The observations count because the knowledge graph is built from them."""
     h = hashlib.sha256()
-    for frame in (devices, records):
+    for frame in (devices, records) if observations is None else (devices, records, observations):
         h.update(("|".join(map(str, frame.columns))).encode())
         h.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
     return h.hexdigest()
@@ -89,14 +90,16 @@ def write_dataset(ds: Dataset, path: str | os.PathLike, extra_files: dict[str, b
         categories=int(devices["category"].nunique()),
     )
     meta["counts"] = counts
-    meta["fingerprint"] = content_fingerprint(devices, records)
+    obs = None
+    if ds.observations is not None:
+        obs = ds.observations.reset_index(drop=True)[list(OBSERVATION_COLUMNS)].astype(
+            {"device_id": str, "kind": str, "value": str, "count": "int64"}
+        )
+    meta["fingerprint"] = content_fingerprint(devices, records, obs)
     with atomic_dir(path) as tmp:
         devices.to_parquet(tmp / "devices.parquet", index=False)
         records.to_parquet(tmp / "records.parquet", index=False)
-        if ds.observations is not None:
-            obs = ds.observations.reset_index(drop=True)[list(OBSERVATION_COLUMNS)].astype(
-                {"device_id": str, "kind": str, "value": str, "count": "int64"}
-            )
+        if obs is not None:
             obs.to_parquet(tmp / "observations.parquet", index=False)
         for name, data in (extra_files or {}).items():
             (tmp / name).write_bytes(data)
