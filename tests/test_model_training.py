@@ -148,6 +148,33 @@ def test_resume_after_interruption_matches_uninterrupted_run(tmp_path, monkeypat
         KEGAN(tiny_config(iterations=8)).fit(ds, emb + 1, checkpoint_dir=ckpt, resume=True, progress=False)
 
 
+def test_ctrl_c_finishes_the_iteration_and_checkpoints_it(tmp_path, monkeypatch):
+    """SIGINT mid-iteration: that iteration completes, is checkpointed (step 3, not the periodic 2) and
+    the resumed run ends in the uninterrupted run's weights."""
+    import os
+    import signal
+
+    ds, emb = toy()
+    full = KEGAN(tiny_config(iterations=6)).fit(ds, emb, progress=False)
+    real_step = training.Trainer.train_step
+
+    def interrupted_during_3(self):
+        if self.step == 2:
+            os.kill(os.getpid(), signal.SIGINT)  # arrives in the middle of iteration 3
+        return real_step(self)
+
+    monkeypatch.setattr(training.Trainer, "train_step", interrupted_during_3)
+    ckpt = tmp_path / "ckpt"
+    with pytest.raises(KeyboardInterrupt, match="after iteration 3"):
+        KEGAN(tiny_config(iterations=6)).fit(ds, emb, checkpoint_dir=ckpt, progress=False)
+    monkeypatch.setattr(training.Trainer, "train_step", real_step)
+    assert json.loads((ckpt / "trainer.json").read_text())["step"] == 3
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # handler restored
+    resumed = KEGAN(tiny_config(iterations=6)).fit(ds, emb, checkpoint_dir=ckpt, resume=True, progress=False)
+    for key, value in _weights(full).items():
+        assert torch.equal(value, _weights(resumed)[key]), f"{key} differs after resume"
+
+
 def test_max_minutes_stops_early():
     ds, emb = toy()
     model = KEGAN(tiny_config(iterations=10_000)).fit(ds, emb, max_minutes=0.02, progress=False)

@@ -8,8 +8,11 @@ part of the checkpoint together with both Adam states.
 from __future__ import annotations
 
 import math
+import signal
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -66,6 +69,31 @@ class BatchStream:
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.rng.bit_generator.state = state["rng"]
         self.perm, self.pos = np.asarray(state["perm"], dtype=np.int64), int(state["pos"])
+
+
+@contextmanager
+def deferred_interrupts() -> Iterator[Callable[[], bool]]:
+    """While training, Ctrl-C (SIGINT) or SIGTERM only asks to stop: the current iteration finishes, so
+    the checkpoint written then is exact (a resume stays bit-identical) and no iteration is lost. A second
+    signal acts at once. Yields a function telling whether a stop was asked. Outside the main thread
+    (where signals cannot be caught) it changes nothing."""
+    if threading.current_thread() is not threading.main_thread():
+        yield lambda: False
+        return
+    asked: list[int] = []
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+
+    def ask(signum: int, frame: object) -> None:
+        asked.append(signum)
+        signal.signal(signum, previous[signum])
+
+    for sig in previous:
+        signal.signal(sig, ask)
+    try:
+        yield lambda: bool(asked)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 class Trainer:
@@ -152,18 +180,24 @@ class Trainer:
         """Train until ``step == total_steps`` or ``max_minutes`` of wall clock; True when stopped by time.
 
         Calls ``on_checkpoint(self)`` every ``checkpoint_every`` steps and when stopping. Raises
-        TrainingError naming the step when a loss is NaN or infinite.
+        TrainingError naming the step when a loss is NaN or infinite, and KeyboardInterrupt after
+        checkpointing the last whole iteration when SIGINT or SIGTERM arrives (``deferred_interrupts``).
         """
         cfg = self.config
         start = run_start = time.perf_counter()
         limit = None if max_minutes is None else max_minutes * 60.0
         stopped_by_time = False
-        with make_progress() if progress else Progress(disable=True) as prog:
+        with make_progress() if progress else Progress(disable=True) as prog, deferred_interrupts() as asked:
             task = prog.add_task("train KE-GAN", total=total_steps, completed=self.step, info="")
             while self.step < total_steps:
                 if limit is not None and time.perf_counter() - run_start >= limit:
                     stopped_by_time = True
                     break
+                if asked():
+                    self.elapsed_before += time.perf_counter() - start
+                    if on_checkpoint is not None:
+                        on_checkpoint(self)
+                    raise KeyboardInterrupt(f"stopped after iteration {self.step}")
                 losses = self.train_step()
                 if self.step % cfg.log_every == 0 or self.step == total_steps:
                     entry = {"step": self.step, **losses,
