@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import time
 from collections.abc import Iterable, Iterator
 from typing import TypeVar
 
@@ -21,9 +22,40 @@ T = TypeVar("T")
 console = Console(stderr=True)
 
 
+#: Seconds between plain progress lines when stderr is not a terminal (a log file, CI).
+LOG_EVERY_S = 30.0
+
+
+class _Progress(Progress):
+    """rich's Progress, plus a plain line every LOG_EVERY_S seconds when stderr is not a terminal:
+    there rich draws its bars only once, at the end, so a long stage would look hung in a log."""
+
+    def __init__(self, *columns, **kwargs):
+        super().__init__(*columns, **kwargs)
+        self._last_line = time.monotonic()
+
+    def update(self, task_id, **kwargs) -> None:
+        super().update(task_id, **kwargs)
+        self._maybe_log(task_id)
+
+    def advance(self, task_id, advance: float = 1) -> None:
+        super().advance(task_id, advance)
+        self._maybe_log(task_id)
+
+    def _maybe_log(self, task_id) -> None:
+        if self.disable or self.console.is_terminal or time.monotonic() - self._last_line < LOG_EVERY_S:
+            return
+        self._last_line = time.monotonic()
+        task = self._tasks[task_id]
+        of = f"/{task.total:g}" if task.total is not None else ""
+        info = task.fields.get("info", "")
+        sys.stderr.write(f"{task.description}: {task.completed:g}{of}, {task.elapsed or 0:.0f} s {info}".rstrip() + "\n")
+        sys.stderr.flush()
+
+
 def make_progress(transient: bool = False) -> Progress:
-    """A rich Progress with the columns kegan uses everywhere."""
-    return Progress(
+    """A rich Progress with the columns kegan uses everywhere (plain lines when stderr is not a terminal)."""
+    return _Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
@@ -32,7 +64,6 @@ def make_progress(transient: bool = False) -> Progress:
         TextColumn("{task.fields[info]}"),
         console=console,
         transient=transient,
-        disable=not sys.stderr.isatty() and False,
     )
 
 
