@@ -271,6 +271,8 @@ def test_report_files_hold_the_tables_figures_and_settings(quick_bench):
         assert title in md, title
     assert "| Real |" in md and "| AR | – |" in md  # AR's category is drawn from the real data
     assert "**" in md and "<u>" in md and "![Figure 4" in md and "(figure5.png)" in md
+    lstm_row = next(line for line in md.splitlines() if line.startswith("| LSTM |") and "epochs" in line)
+    assert "ok" in lstm_row  # the cost table names the LSTM's unit (epochs); the GANs count iterations
     html = (out / "bench.html").read_text()
     assert html.count("data:image/png;base64,") == 2 and "<b>" in html and "<u>" in html
     assert "src='figure" not in html  # self-contained
@@ -309,11 +311,12 @@ def test_training_report_reads_each_generator_family():
         stopped_by: str = "budget"
 
     g = types.SimpleNamespace(fit_report_={"epochs": 3, "stopped_by_budget": False})
-    assert training_report(g) == {"epochs": 3, "stopped_by_budget": False, "steps_done": 3}
+    assert training_report(g) == {"epochs": 3, "stopped_by_budget": False, "steps_done": 3, "steps_unit": "epochs"}
     assert training_report(types.SimpleNamespace(log_=Log())) == {
-        "steps": 7, "stopped_by": "budget", "steps_done": 7, "stopped_by_budget": True}
+        "steps": 7, "stopped_by": "budget", "steps_done": 7, "steps_unit": "steps", "stopped_by_budget": True}
     model = types.SimpleNamespace(n_iter_=12, stopped_by_time_=False, elapsed_s_=1.5)
     assert training_report(types.SimpleNamespace(model_=model))["steps_done"] == 12
+    assert training_report(types.SimpleNamespace(model_=model))["steps_unit"] == "iterations"
     hmm = types.SimpleNamespace(fit_report_=[{"retried": True}, {"retried": False}])
     assert training_report(hmm)["retried"] == 1
     assert training_report(types.SimpleNamespace()) is None

@@ -230,7 +230,8 @@ def fit_and_sample(
 
 def training_report(gen: Any) -> dict[str, Any] | None:
     """What the generator says about its own training, JSON-safe, with two common keys added where it
-    can tell: ``steps_done`` (iterations, epochs or steps) and ``stopped_by_budget``.
+    can tell: ``steps_done`` with its ``steps_unit`` (iterations, epochs or steps: the LSTM counts epochs,
+    the GANs generator iterations) and ``stopped_by_budget``.
 
     Read from ``fit_report_`` (AR, HMM, LSTM, naive GAN), ``log_`` (DoppelGANger) or the KE-GAN
     adapters' ``model_`` (``n_iter_``, ``stopped_by_time_``, ``elapsed_s_``); None when it says nothing.
@@ -252,6 +253,7 @@ def training_report(gen: Any) -> dict[str, Any] | None:
         for key in ("iterations", "epochs", "steps", "n_iter"):
             if isinstance(report.get(key), int):
                 report.setdefault("steps_done", report[key])
+                report.setdefault("steps_unit", "iterations" if key == "n_iter" else key)
                 break
         if "stopped_by_budget" not in report and "stopped_by" in report:
             report["stopped_by_budget"] = report["stopped_by"] == "budget"

@@ -188,8 +188,8 @@ def resources_table(result: dict[str, Any]) -> Table:
         cells.append("none" if budget is None else f"{budget:g}")
         cells += [_mb(g.get("fit_peak_rss_mb")), _mb(g.get("fit_peak_cuda_mb"))]
         report = g.get("fit_report") or {}
-        steps = report.get("steps_done")
-        cells.append(None if steps is None else str(steps))
+        steps, unit = report.get("steps_done"), report.get("steps_unit")
+        cells.append(None if steps is None else f"{steps} {unit}" if unit and unit != "iterations" else str(steps))
         hit = report.get("stopped_by_budget")
         cells.append(None if hit is None else ("yes" if hit else "no"))
         cells.append(_agreement_text(g.get("category_agreement")))
@@ -198,7 +198,10 @@ def resources_table(result: dict[str, Any]) -> Table:
     return Table("Cost of each generator", "Generator",
                  ["Train s", "Sample s", "Budget min", "Fit peak RSS MB", "Fit peak CUDA MB", "Steps",
                   "Budget hit", "Category agreement", "Status"], rows,
-                 notes=[f"Peak memory: {result.get('memory_method', '')}."])
+                 notes=[f"Peak memory: {result.get('memory_method', '')}. Generators run one after another in one "
+                        "process and memory one frees may serve the next, so each figure is what that step added: "
+                        "a lower bound on what it needs alone.",
+                        "Steps: generator iterations unless another unit is named (the LSTM counts epochs)."])
 
 
 def _agreement_text(agr: Any) -> Cell:
