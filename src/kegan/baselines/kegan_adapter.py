@@ -50,7 +50,7 @@ def check_embeddings(generator: str, dataset: Dataset, embeddings: np.ndarray | 
 
 
 class _KEGANVariant(Generator):
-    """Common code of the four variants; ``variant`` holds the switches. Learned state: ``model_``."""
+    """Common code of the five variants; ``variant`` holds the switches. Learned state: ``model_``."""
 
     neural = True
     variant: ClassVar[dict[str, bool]] = {}

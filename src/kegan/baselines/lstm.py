@@ -61,7 +61,7 @@ def _build(n_categories: int, hidden: int):
 
 class LSTMGenerator(Generator):
     """Teacher-forced LSTM. Settings: ``hidden`` (64), ``epochs`` (200), ``batch_size`` (32), ``lr`` (1e-3),
-    ``num_threads`` (0: min(2, cores))."""
+    ``num_threads`` (0: kegan's default, 1)."""
 
     name = "lstm"
     neural = True
