@@ -134,19 +134,42 @@ def _block(o: str, btype: int, body: bytes) -> bytes:
 
 
 def pcapng(recs: list[tuple[int, int, bytes, int]], linktypes: list[int], tsresol: list[int] | None = None,
-           big: bool = False) -> bytes:
-    """``recs``: (interface, t_ns, data, original length); interface i has ``linktypes[i]`` and
-    timestamp resolution 10**-tsresol[i] (default 6)."""
+           big: bool = False, tsoffset: list[int] | None = None, blocks: list[str] | None = None) -> bytes:
+    """One pcapng section (concatenate several for a multi-section file). ``recs``: (interface, t_ns,
+    data, original length); interface i has ``linktypes[i]``, the if_tsresol byte ``tsresol[i]``
+    (default 6: 10**-6 s; with the high bit set, 2**-(low 7 bits) s) and if_tsoffset ``tsoffset[i]``
+    seconds (default none). ``blocks[j]`` is recs[j]'s block type: "epb" (default), "opb" (obsolete
+    Packet Block) or "spb" (Simple Packet Block: no interface, no timestamp)."""
     o = ">" if big else "<"
     tsresol = tsresol or [6] * len(linktypes)
+    tsoffset = tsoffset or [0] * len(linktypes)
     out = [_block(o, 0x0A0D0D0A, struct.pack(o + "IHHq", 0x1A2B3C4D, 1, 0, -1))]
-    for lt, res in zip(linktypes, tsresol, strict=True):
-        options = struct.pack(o + "HH", 9, 1) + bytes([res]) + b"\0\0\0" + struct.pack(o + "HH", 0, 0)
-        out.append(_block(o, 1, struct.pack(o + "HHI", lt, 0, 65535) + options))
-    for iface, t, data, orig in recs:
-        ticks = t // 10 ** (9 - tsresol[iface])
-        out.append(_block(o, 6, struct.pack(o + "IIIII", iface, ticks >> 32, ticks & 0xFFFFFFFF, len(data), orig) + data))
+    for lt, res, offset in zip(linktypes, tsresol, tsoffset, strict=True):
+        options = struct.pack(o + "HH", 9, 1) + bytes([res]) + b"\0\0\0"
+        if offset:
+            options += struct.pack(o + "HHq", 14, 8, offset)
+        out.append(_block(o, 1, struct.pack(o + "HHI", lt, 0, 65535) + options + struct.pack(o + "HH", 0, 0)))
+    for (iface, t, data, orig), kind in zip(recs, blocks or ["epb"] * len(recs), strict=True):
+        ticks = _ticks(t - tsoffset[iface] * 10**9, tsresol[iface])
+        high, low = ticks >> 32, ticks & 0xFFFFFFFF
+        if kind == "epb":
+            out.append(_block(o, 6, struct.pack(o + "IIIII", iface, high, low, len(data), orig) + data))
+        elif kind == "opb":  # interface id and drops count are 16 bits each
+            out.append(_block(o, 2, struct.pack(o + "HHIIII", iface, 0, high, low, len(data), orig) + data))
+        elif kind == "spb":
+            out.append(_block(o, 3, struct.pack(o + "I", orig) + data))
+        else:
+            raise ValueError(kind)
     return b"".join(out)
+
+
+def _ticks(t_ns: int, tsresol: int) -> int:
+    """``t_ns`` in units of the if_tsresol byte, rounded to the nearest unit."""
+    if tsresol & 0x80:
+        per_second = 2 ** (tsresol & 0x7F)
+    else:
+        per_second = 10**tsresol
+    return (t_ns * per_second + 10**9 // 2) // 10**9
 
 
 def gz(data: bytes) -> bytes:

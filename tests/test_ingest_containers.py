@@ -33,6 +33,13 @@ def _variants() -> dict[str, tuple[str, bytes]]:
     # IPv4-only and IPv6-only link types on two interfaces of one file
     v46 = [(0 if p.ip[0] >> 4 == 4 else 1, p.t_ns, p.ip, len(p.ip)) for p in pk]
     out["pcapng-ipv4-ipv6"] = ("setup.pcapng.gz", gz(pcapng(v46, [228, 229])))
+    # obsolete Packet Blocks on an interface with binary resolution (2**-30 s) and a time offset
+    out["pcapng-opb-binary-offset"] = ("setup.pcapng", pcapng([(0, t, d, o) for t, d, o in eth], [1], tsresol=[0x80 | 30],
+                                                             tsoffset=[1000], blocks=["opb"] * len(eth)))
+    # two sections: interface ids count within their own section
+    half = len(eth) // 2
+    out["pcapng-two-sections"] = ("setup.pcapng", pcapng([(0, t, d, o) for t, d, o in eth[:half]], [1])
+                                  + pcapng([(1, t, d, o) for t, d, o in eth[half:]], [101, 1], tsresol=[6, 9]))
     # non-IP frames (ARP) among the packets must be skipped, not counted
     with_arp = eth[:3] + [(eth[2][0] + 1000, arp_frame(), 42)] + eth[3:]
     out["pcap-arp"] = ("setup.cap", pcap(with_arp, 1))

@@ -83,8 +83,12 @@ def test_truncated_last_packet_keeps_the_rest_and_warns_with_the_offset(tree):
         _run(tree, "t.pcap", data[:-5], strict=True)
 
 
-@pytest.mark.parametrize("tail, what", [(b"\x00" * 7, "trailing bytes are too few"),
-                                        (b"\xff" * 40, "garbage, not a packet")])
+@pytest.mark.parametrize("tail, what", [
+    (b"\x00" * 7, "trailing bytes are too few"),
+    (b"\xff" * 40, r"captured bytes \(more than \d+\): garbage, not a packet"),
+    (b"\x00" * 40, "record has original length 0: garbage, not a packet"),  # a zero-filled tail
+    (struct.pack("<IIII", 1, 0, 20, 10) + b"\x01" * 20, "record claims 20 captured bytes of a 10-byte packet"),
+])
 def test_trailing_garbage_warns(tree, tail, what):
     data = _good()
     with pytest.warns(IngestWarning, match=rf"byte offset {len(data)}: .*{what}"):
@@ -102,6 +106,31 @@ def test_truncated_pcapng_block(tree):
     assert report.packets == len(device_traffic()) - 1
     with pytest.raises(DataError, match=rf"byte offset {last}"):
         _run(tree, "t.pcapng", data[:-3], strict=True)
+
+
+def test_simple_packet_blocks_are_skipped_with_a_warning(tree):
+    recs = [(0, t, d, o) for t, d, o in records("ethernet", device_traffic())]
+    data = pcapng(recs, [1], blocks=["epb", "spb"] + ["epb"] * (len(recs) - 2))
+    second = len(pcapng(recs[:1], [1]))  # the SPB follows the section header, interface and first packet
+    with pytest.warns(IngestWarning, match=rf"s\.pcapng: byte offset {second}: 1 simple packet blocks \(the first "
+                                           r"here\) have no timestamp and were skipped; the other packets are kept"):
+        report = _run(tree, "s.pcapng", data)
+    assert report.packets == len(recs) - 1
+    with pytest.raises(DataError, match=rf"byte offset {second}: 1 simple packet blocks.*--strict"):
+        _run(tree, "s.pcapng", data, strict=True)
+
+
+def test_packet_on_an_interface_its_section_lacks(tree):
+    recs = [(0, t, d, o) for t, d, o in records("ethernet", device_traffic())]
+    later = pcapng([(1, *recs[2][1:])], [1, 1])  # a later section that declares two interfaces
+    assert _run(tree, "ok.pcapng", pcapng(recs[:2], [1]) + later).packets == 3
+    # interface 1 of a one-interface section must not be taken from the section after it
+    first = bytearray(pcapng(recs[:2], [1]))
+    packet = len(pcapng([], [1]))  # the first packet block follows the section header and its one interface
+    struct.pack_into("<I", first, packet + 8, 1)  # its interface id
+    with pytest.raises(DataError, match=rf"n\.pcapng: byte offset {packet}: packet on interface 1, but the section "
+                                        r"declares only 1 interfaces"):
+        _run(tree, "n.pcapng", bytes(first) + later)
 
 
 def _table(tree, text: str, **kw):

@@ -40,11 +40,14 @@ class Frames:
         return len(self.time_ns)
 
 
-def damaged(name: str, offset: int, what: str, strict: bool, sink: list[str]) -> None:
-    """Report a truncated or corrupt tail at byte ``offset``: a warning, or DataError when ``strict``."""
-    msg = f"{name}: byte offset {offset}: {what}; the complete packets before it are kept"
+def damaged(name: str, offset: int, what: str, strict: bool, sink: list[str],
+            kept: str = "the complete packets before it are kept") -> None:
+    """Report a truncated or corrupt tail (or blocks skipped) at byte ``offset``: a warning saying what
+    was ``kept``, or DataError when ``strict``."""
+    where = f"{name}: byte offset {offset}: {what}"
     if strict:
-        raise DataError(msg.replace("; the complete packets before it are kept", " (--strict)"))
+        raise DataError(f"{where} (--strict)")
+    msg = f"{where}; {kept}"
     sink.append(msg)
     warnings.warn(msg, IngestWarning, stacklevel=3)
 

@@ -35,8 +35,9 @@ def read_pcap(buf: bytes, name: str, strict: bool = False) -> Frames:
     """Record headers of the classic pcap in ``buf``.
 
     Raises DataError for a cut file header or an unsupported link type; a truncated last record or
-    trailing garbage keeps the complete records before it and warns with the byte offset (DataError
-    when ``strict``).
+    trailing garbage (from the first record that cannot be a packet: original length 0, more bytes
+    captured than original, or more captured than both 256 KiB and the snaplen) keeps the complete
+    records before it and warns with the byte offset (DataError when ``strict``).
     """
     order, nano = PCAP_MAGICS[struct.unpack("<I", buf[:4])[0]]
     sink: list[str] = []
@@ -61,11 +62,19 @@ def read_pcap(buf: bytes, name: str, strict: bool = False) -> Frames:
     arr = np.frombuffer(buf, dtype=np.uint8)
     # (k, 4) record header words: ts_sec, ts_frac, incl_len, orig_len
     words = gather(arr, offs, RECORD_HEADER).view(order + "u4").astype(np.int64)
-    garbage = np.flatnonzero(words[:, 2] > max_record)
+    incl, orig = words[:, 2], words[:, 3]
+    # No real packet has original length 0 or more bytes captured than it had; without these checks a
+    # zero-filled tail reads as a chain of empty records and passes for non-IP frames.
+    garbage = np.flatnonzero((incl > max_record) | (incl > orig) | (orig == 0))
     if len(garbage):
         g = int(garbage[0])
-        damaged(name, int(offs[g]), f"record claims {int(words[g, 2])} captured bytes (more than {max_record}): "
-                "garbage, not a packet", strict, sink)
+        if incl[g] > max_record:
+            what = f"record claims {int(incl[g])} captured bytes (more than {max_record})"
+        elif orig[g] == 0:
+            what = "record has original length 0"
+        else:
+            what = f"record claims {int(incl[g])} captured bytes of a {int(orig[g])}-byte packet"
+        damaged(name, int(offs[g]), f"{what}: garbage, not a packet", strict, sink)
         offs, words = offs[:g], words[:g]
     elif len(offs) and offs[-1] + RECORD_HEADER + words[-1, 2] > n:
         off = int(offs[-1])

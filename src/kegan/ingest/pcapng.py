@@ -72,12 +72,12 @@ def read_pcapng(buf: bytes, name: str, strict: bool = False) -> Frames:
     sink: list[str] = []
     n = len(buf)
     interfaces: list[_Interface] = []
-    base = 0  # index of this section's interface 0 in ``interfaces``
+    bases: list[int] = []  # per section: index of its interface 0 in ``interfaces``
     order = "<"
-    # packet blocks per (byte order) run: lists of (block offset, interface index or -1 for EPB/OPB layout)
-    epb: list[tuple[str, int, int]] = []  # (order, offset, section base)
+    # packet blocks: (byte order of their section, block offset, section number)
+    epb: list[tuple[str, int, int]] = []
     opb: list[tuple[str, int, int]] = []
-    skipped_simple = 0
+    simple: list[int] = []  # offsets of simple packet blocks
     off = 0
     while off < n:
         if off + 12 > n:
@@ -93,7 +93,7 @@ def read_pcapng(buf: bytes, name: str, strict: bool = False) -> Frames:
             else:
                 raise DataError(f"{name}: byte offset {off + 8}: pcapng section header has byte-order magic "
                                 f"{buf[off + 8:off + 12].hex(' ')}, expected 4d 3c 2b 1a or 1a 2b 3c 4d")
-            base = len(interfaces)
+            bases.append(len(interfaces))
         else:
             btype = struct.unpack_from(order + "I", buf, off)[0]
         blen = struct.unpack_from(order + "I", buf, off + 4)[0]
@@ -110,16 +110,19 @@ def read_pcapng(buf: bytes, name: str, strict: bool = False) -> Frames:
         if btype == IDB:
             interfaces.append(_interface(buf, off, blen, order))
         elif btype == EPB:
-            epb.append((order, off, base))
+            epb.append((order, off, len(bases) - 1))
         elif btype == OPB:
-            opb.append((order, off, base))
+            opb.append((order, off, len(bases) - 1))
         elif btype == SPB:
-            skipped_simple += 1
+            simple.append(off)
         off += blen
-    if skipped_simple:
-        damaged(name, 0, f"{skipped_simple} simple packet blocks have no timestamp and were skipped", strict, sink)
+    if simple:
+        damaged(name, simple[0], f"{len(simple)} simple packet blocks (the first here) have no timestamp and were "
+                "skipped", strict, sink, kept="the other packets are kept")
 
-    parts = [_packet_blocks(buf, epb, interfaces, name, opb=False), _packet_blocks(buf, opb, interfaces, name, opb=True)]
+    sections = (np.array(bases, dtype=np.int64), np.diff(np.array(bases + [len(interfaces)], dtype=np.int64)))
+    parts = [_packet_blocks(buf, epb, interfaces, sections, name, opb=False),
+             _packet_blocks(buf, opb, interfaces, sections, name, opb=True)]
     parts = [p for p in parts if p is not None]
     if not parts:
         frames = empty_frames("pcapng")
@@ -131,31 +134,35 @@ def read_pcapng(buf: bytes, name: str, strict: bool = False) -> Frames:
     return Frames(time_ns, data_offset, captured, original, linktype.astype(np.int32), "pcapng", sink)
 
 
-def _packet_blocks(buf: bytes, blocks: list[tuple[str, int, int]], interfaces: list[_Interface], name: str,
-                   opb: bool) -> tuple[np.ndarray, ...] | None:
-    """EPB/OPB headers in bulk: (time_ns, data_offset, captured, original, linktype) arrays."""
+def _packet_blocks(buf: bytes, blocks: list[tuple[str, int, int]], interfaces: list[_Interface],
+                   sections: tuple[np.ndarray, np.ndarray], name: str, opb: bool) -> tuple[np.ndarray, ...] | None:
+    """EPB/OPB headers in bulk: (time_ns, data_offset, captured, original, linktype) arrays.
+    ``sections``: (index of each section's interface 0 in ``interfaces``, its number of interfaces)."""
     if not blocks:
         return None
     arr = np.frombuffer(buf, dtype=np.uint8)
     out = []
     for order in ("<", ">"):
-        sel = [(off, base) for o, off, base in blocks if o == order]
+        sel = [(off, section) for o, off, section in blocks if o == order]
         if not sel:
             continue
         offs = np.array([s[0] for s in sel], dtype=np.int64)
-        bases = np.array([s[1] for s in sel], dtype=np.int64)
+        section = np.array([s[1] for s in sel], dtype=np.int64)
+        bases, declared = sections[0][section], sections[1][section]
         # (k, 7) words: type, length, interface (u16 + drops for OPB), ts high, ts low, captured, original
         words = gather(arr, offs, 28).view(order + "u4").astype(np.int64)
         if opb:
             local = gather(arr, offs + 8, 2).view(order + "u2")[:, 0].astype(np.int64)
         else:
             local = words[:, 2]
-        iface = bases + local
-        bad = iface >= len(interfaces)
+        # Interface ids count within their section: one past the section's own would silently take the
+        # next section's interface, so check against the section's count, not all interfaces.
+        bad = local >= declared
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
             raise DataError(f"{name}: byte offset {int(offs[i])}: packet on interface {int(local[i])}, "
-                            f"but the section declares only {len(interfaces) - int(bases[i])} interfaces")
+                            f"but the section declares only {int(declared[i])} interfaces")
+        iface = bases + local
         ticks = (words[:, 3].astype(np.uint64) << np.uint64(32)) | words[:, 4].astype(np.uint64)
         time_ns = np.empty(len(offs), dtype=np.int64)
         linktype = np.empty(len(offs), dtype=np.int64)
