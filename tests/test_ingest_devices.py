@@ -119,6 +119,44 @@ def test_packet_tables_match_the_capture(root, fmt):
     assert obs == {("remote_ip", "203.0.113.5"): 16, ("remote_port", "tcp/443"): 16}
 
 
+def test_csv_times_as_iso_8601_datetimes(root):
+    rows = _table_rows()
+    opts = TableOptions(time="ts", time_unit="ns", length="ip_len", device="mac")
+    rows.to_csv(root / "ns.csv", index=False)
+    by_number = ingest([root / "ns.csv"], root / "devices.csv", table=opts, progress=False).dataset
+    iso = rows.assign(ts=pd.to_datetime(rows["ts"], unit="ns", utc=True).dt.strftime("%Y-%m-%dT%H:%M:%S.%f+00:00"))
+    iso.to_csv(root / "iso.csv", index=False)
+    by_date = ingest([root / "iso.csv"], root / "devices.csv", table=opts, progress=False).dataset
+    pd.testing.assert_frame_equal(by_date.records.drop(columns="device_id"), by_number.records.drop(columns="device_id"))
+    iso.loc[3, "ts"] = "yesterday"
+    iso.to_csv(root / "iso.csv", index=False)
+    with pytest.raises(DataError, match=r"iso\.csv row 3 \(line 5\): column 'ts' is 'yesterday', expected an ISO 8601 "
+                                        r"datetime like the column's first value"):
+        ingest([root / "iso.csv"], root / "devices.csv", table=opts, progress=False)
+
+
+@pytest.mark.parametrize("column, value, match", [
+    ("proto", "tpc", r"row 2 \(line 4\): column 'proto' is 'tpc', expected a protocol name \(tcp, udp, .*\) or "
+                     r"number 0-255, or an empty cell"),
+    ("proto", "300", r"row 2 \(line 4\): column 'proto' is '300', expected a protocol name"),
+    ("mac", "", r"row 2 \(line 4\): column 'mac' is empty, expected a device key"),
+])
+def test_table_bad_protocol_or_missing_device_key_names_the_row(root, column, value, match):
+    rows = _table_rows().astype({column: object})
+    rows.loc[2, column] = value
+    rows.to_csv(root / "p.csv", index=False)
+    opts = TableOptions(time="ts", time_unit="ns", length="ip_len", device="mac", remote_port="port", protocol="proto")
+    with pytest.raises(DataError, match=match):
+        ingest([root / "p.csv"], root / "devices.csv", table=opts, progress=False)
+    rows.loc[2, "proto"] = "17"  # a protocol number is as good as its name; an empty cell means "not given"
+    rows.loc[3, "proto"] = ""
+    rows.loc[2, "mac"] = rows.loc[3, "mac"] = "aa:bb:cc:00:00:02"
+    rows.to_csv(root / "p.csv", index=False)
+    ds = ingest([root / "p.csv"], root / "devices.csv", table=opts, progress=False).dataset
+    ports = ds.observations[ds.observations["kind"] == "remote_port"].set_index("value")["count"].to_dict()
+    assert ports == {"tcp/443": len(rows) - 2, "udp/443": 1}
+
+
 def test_table_time_units_and_folder_device(root):
     rows = _table_rows()
     (root / "Lamp").mkdir()

@@ -56,6 +56,12 @@ def _first(mask: np.ndarray) -> int:
     return int(np.flatnonzero(mask)[0])
 
 
+def _text(column: pd.Series) -> pd.Series:
+    """The column as stripped strings, '' for a missing cell (``astype(str)`` keeps NaN as a float, which
+    breaks sorting and string methods)."""
+    return column.fillna("").astype(str).str.strip()
+
+
 def _numbers(frame: pd.DataFrame, column: str, path: Path, what: str) -> np.ndarray:
     """The column as float64; DataError naming the first row that is not a finite number >= 0."""
     raw = frame[column]
@@ -94,19 +100,7 @@ def read_table(path: Path, opts: TableOptions) -> list[tuple[str | None, Packets
     if not len(frame):
         raise DataError(f"{path}: packet table has no rows")
 
-    if pd.api.types.is_datetime64_any_dtype(frame[opts.time]):
-        t = frame[opts.time]
-        if t.isna().any():
-            raise DataError(f"{_where(path, _first(t.isna().to_numpy()))}: column {opts.time!r} is missing, expected a time")
-        if t.dt.tz is not None:
-            t = t.dt.tz_convert(None)  # to UTC wall time
-        time_ns = t.astype("datetime64[ns]").to_numpy().astype(np.int64)
-    elif pd.api.types.is_integer_dtype(frame[opts.time]):
-        _numbers(frame, opts.time, path, f"time in {opts.time_unit}")
-        time_ns = frame[opts.time].to_numpy(dtype=np.int64) * TIME_UNITS[opts.time_unit]
-    else:
-        seconds = _numbers(frame, opts.time, path, f"time in {opts.time_unit}")
-        time_ns = np.rint(seconds * TIME_UNITS[opts.time_unit]).astype(np.int64)
+    time_ns = _times(frame, opts, path)
     length = _numbers(frame, opts.length, path, "packet length in bytes")
     zero = length < 1
     if zero.any():
@@ -128,8 +122,7 @@ def read_table(path: Path, opts: TableOptions) -> list[tuple[str | None, Packets
                             "expected a port number 0-65535")
         columns["remote_port"] = np.where(given, np.nan_to_num(port), -1).astype(np.int64)
     if opts.protocol:
-        names = frame[opts.protocol].astype(str).str.strip().str.lower()
-        columns["proto"] = np.array([PROTOCOLS.get(v, int(v) if v.isdigit() else -1) for v in names], dtype=np.int64)
+        columns["proto"] = _protocols(frame[opts.protocol], path)
     packets = Packets.from_columns(time_ns, np.rint(length), **columns)
     if packets.remote is None:
         packets.remote = np.zeros((n, 16), np.uint8)
@@ -139,14 +132,64 @@ def read_table(path: Path, opts: TableOptions) -> list[tuple[str | None, Packets
 
     if opts.device is None:
         return [(None, packets)]
-    keys = frame[opts.device].astype(str).str.strip().to_numpy()
+    keys = _text(frame[opts.device]).to_numpy()
+    empty = keys == ""
+    if empty.any():  # a row without a device cannot be given to any object
+        raise DataError(f"{_where(path, _first(empty))}: column {opts.device!r} is empty, expected a device key "
+                        "(a device name, MAC or IP of the device table)")
     uniq, inverse = np.unique(keys, return_inverse=True)
     return [(str(k), packets.take(inverse == j)) for j, k in enumerate(uniq)]
 
 
+def _times(frame: pd.DataFrame, opts: TableOptions, path: Path) -> np.ndarray:
+    """The time column as int64 ns: numbers in ``opts.time_unit``, a datetime column (Parquet), or ISO 8601
+    strings (CSV); timezone-aware datetimes are taken in UTC, naive ones as they are."""
+    raw = frame[opts.time]
+    what = f"time in {opts.time_unit}"
+    if not pd.api.types.is_datetime64_any_dtype(raw) and not pd.api.types.is_numeric_dtype(raw):
+        text = _text(raw)
+        given = (text != "").to_numpy()
+        # CSV has no datetime type: the first value decides whether the column holds numbers or datetimes,
+        # so that a stray bad value is reported against what the rest of the column is.
+        if given.any() and np.isnan(pd.to_numeric(text.iloc[_first(given)], errors="coerce")):
+            raw = pd.to_datetime(text.where(given, None), format="ISO8601", errors="coerce", utc=True)
+            bad = raw.isna().to_numpy() & given
+            if bad.any():
+                i = _first(bad)
+                raise DataError(f"{_where(path, i)}: column {opts.time!r} is {text.iloc[i]!r}, expected an ISO 8601 "
+                                "datetime like the column's first value (e.g. 2016-03-01T12:00:00.123456)")
+    if pd.api.types.is_datetime64_any_dtype(raw):
+        if raw.isna().any():
+            raise DataError(f"{_where(path, _first(raw.isna().to_numpy()))}: column {opts.time!r} is missing, expected a time")
+        if raw.dt.tz is not None:
+            raw = raw.dt.tz_convert(None)  # to UTC wall time
+        return raw.astype("datetime64[ns]").to_numpy().astype(np.int64)
+    if pd.api.types.is_integer_dtype(raw):
+        _numbers(frame, opts.time, path, what)
+        return raw.to_numpy(dtype=np.int64) * TIME_UNITS[opts.time_unit]
+    seconds = _numbers(frame, opts.time, path, what)
+    return np.rint(seconds * TIME_UNITS[opts.time_unit]).astype(np.int64)
+
+
+def _protocols(column: pd.Series, path: Path) -> np.ndarray:
+    """Protocol numbers per row from names (``PROTOCOLS``) or numbers 0-255; -1 for an empty cell. Any
+    other value is a DataError: it would otherwise silently drop the row's port."""
+    text = _text(column).str.lower()
+    number = pd.to_numeric(text, errors="coerce").to_numpy(dtype=np.float64)
+    named = text.map(PROTOCOLS).to_numpy(dtype=np.float64)  # NaN where not a name
+    proto = np.where(np.isnan(named), number, named)
+    given = (text != "").to_numpy()
+    bad = given & ~((proto >= 0) & (proto <= 255) & (proto == np.round(proto)))
+    if bad.any():
+        i = _first(bad)
+        raise DataError(f"{_where(path, i)}: column {column.name!r} is {text.iloc[i]!r}, expected a protocol name "
+                        f"({', '.join(PROTOCOLS)}) or number 0-255, or an empty cell")
+    return np.where(given, np.nan_to_num(proto), -1).astype(np.int64)
+
+
 def _remote_ips(column: pd.Series, path: Path) -> dict[str, np.ndarray]:
-    text = column.astype(str).str.strip()
-    present = column.notna().to_numpy() & (text != "").to_numpy()
+    text = _text(column)
+    present = (text != "").to_numpy()
     uniq, inverse = np.unique(text.to_numpy(), return_inverse=True)
     table = np.zeros((len(uniq), 16), np.uint8)
     for j, value in enumerate(uniq):
