@@ -6,8 +6,9 @@ usage: python bench/knowledge.py [--entities 39598] [--devices 10187] [--triples
 The paper's graph (section 3.1) has 39,598 entities (10,187 devices), 133,075 triples and 20 relation
 types. This builds a synthetic graph of that shape (devices as heads; each relation owns a slice of the
 other entities with Zipf-like popularity; a few tail-to-tail facts), then times:
-- kegan's ``train_transe`` (PyKEEN TransE, sLCWA, 1 negative per positive, margin ranking loss, Adam,
-  the settings ``kegan kg`` uses), per epoch, after one warm-up epoch (PyKEEN's set-up excluded);
+- kegan's ``train_transe`` (PyKEEN TransE, sLCWA, 8 negatives per positive as ``TransEConfig.num_negatives``
+  sets, margin ranking loss, Adam, the settings ``kegan kg`` uses), per epoch, after one warm-up epoch
+  (PyKEEN's set-up excluded);
 - a minimal hand-written TransE epoch in torch with the same batch size, loss, optimiser, negatives and
   entity normalisation, as the plain reference.
 for each torch thread count given. Timings on a shared machine are inflated by the other jobs' load.
