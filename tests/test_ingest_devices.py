@@ -89,6 +89,17 @@ def test_device_mode_merges_files_and_drops_exact_duplicates(root):
     assert whole.dataset.records["P"].sum() == 10
 
 
+def test_device_mode_keeps_table_rows_with_equal_time_and_length(root):
+    # A table has no header bytes to tell two packets apart: equal time and length are two packets
+    # (coarse timestamps make this common), never a duplicate to drop.
+    (root / "Lamp").mkdir()
+    (root / "Lamp" / "t.csv").write_text("time,length\n1.0,100\n1.0,100\n1.5,60\n")
+    for mode in ("capture", "device"):
+        report = ingest([root / "Lamp"], root / "devices.csv", object_mode=mode, progress=False)
+        assert report.duplicates_dropped == 0
+        assert report.dataset.records[["P", "L"]].to_numpy().tolist() == [[3, pytest.approx(260 / 3)]]
+
+
 def _table_rows() -> pd.DataFrame:
     pk = device_traffic()
     return pd.DataFrame({
@@ -108,7 +119,8 @@ def test_packet_tables_match_the_capture(root, fmt):
     report = ingest([path], root / "devices.csv", root / "out", table=opts, progress=False)
     check_dataset(root / "out")
     ds = report.dataset
-    assert ds.device_ids == [f"{root.name}/packets.{fmt}#Plug"]  # a file named alone keeps its folder and ds.categories == ["plug_switch"]
+    assert ds.device_ids == [f"{root.name}/packets.{fmt}#Plug"]  # a file named alone keeps its folder
+    assert ds.categories == ["plug_switch"]
     assert report.found_by == {"table column": 1}
     (root / "Plug").mkdir()
     (root / "Plug" / "p.pcap").write_bytes(_capture(PLUG_MAC))

@@ -312,9 +312,12 @@ def _build(units: list[_Unit], dev_table: DeviceTable | None, object_mode: str, 
     packets = Packets.concat([u.packets for u in units], _BUILD_FIELDS + (("head",) if object_mode == "device" else ()))
     obj = np.repeat(unit_obj, [len(u.packets) for u in units])  # (n,) object index of each packet
     if object_mode == "device":
-        # exact duplicates: same object, time, IP length and first IP header bytes (overlapping captures)
+        # exact duplicates: same object, time, IP length and first IP header bytes (overlapping captures).
+        # Table rows have no header bytes (all zero, which no IP header is): two rows with the same time
+        # and length are two packets, so each gets a key of its own and is never dropped.
         head = np.ascontiguousarray(packets.head).view("<u8")  # (n, HEAD / 8)
-        keep, _ = unique_rows(obj, packets.time_ns, packets.length, *head.T)
+        headerless = np.where(packets.head[:, 0] == 0, np.arange(1, len(packets) + 1), 0)
+        keep, _ = unique_rows(obj, packets.time_ns, packets.length, headerless, *head.T)
         report.duplicates_dropped += len(packets) - len(keep)
         keep.sort()
         packets, obj = packets.take(keep), obj[keep]
