@@ -5,6 +5,7 @@ from conftest import check_dataset
 
 from kegan.dataset import read_dataset, split_objects, write_dataset
 from kegan.dataset.format import Dataset
+from kegan.dataset.io import content_fingerprint
 from kegan.errors import DataError
 
 
@@ -16,7 +17,22 @@ def test_round_trip_keeps_content_and_passes_checker(toy_dataset, tmp_path):
     for a, b in zip(back.series(), toy_dataset.series(), strict=True):
         np.testing.assert_allclose(a, b)
     assert back.meta["counts"]["objects"] == 40
-    assert back.meta["fingerprint"] == read_dataset(tmp_path / "d").meta["fingerprint"]
+    stored = back.meta["fingerprint"]
+    assert stored == content_fingerprint(back.devices, back.records, back.observations)
+    changed = back.records.copy()
+    changed.loc[5, "P"] += 1
+    assert content_fingerprint(back.devices, changed, back.observations) != stored
+
+
+@pytest.mark.parametrize("change, match", [
+    (lambda r: r.drop(index=3).reset_index(drop=True), r"row 3: object 'dev0-0/capture-0\.pcap' has seq 4, expected 3"),
+    (lambda r: r.assign(A=r["A"].where(r.index != 0, 2.5)),
+     r"row 0: A=2\.5 on the first record of 'dev0-0/capture-0\.pcap', expected 0"),
+])
+def test_seq_gaps_and_a_nonzero_first_a_are_rejected(toy_dataset, tmp_path, change, match):
+    bad = Dataset(devices=toy_dataset.devices, records=change(toy_dataset.records))
+    with pytest.raises(DataError, match=match):
+        write_dataset(bad, tmp_path / "bad")
 
 
 def test_invalid_records_are_rejected_with_the_row(tmp_path):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import struct
 
 import pytest
+from conftest import check_dataset
 from pcapgen import DEV_MAC, arp_frame, device_traffic, pcap, pcapng, records
 
 from kegan.errors import DataError
@@ -183,8 +184,6 @@ def test_unknown_device_policies(tree):
     dev = kept.dataset.devices.set_index("device_id")
     assert dev.loc["Other/b.pcap", "category"] == "unknown" and dev.loc["Other/b.pcap", "device"] == "Other"
     assert dev.loc["Other/b.pcap", "mac"] == "" and dev.loc["Cam/a.pcap", "category"] == "camera"
-    from conftest import check_dataset
-
     check_dataset(tree / "out")
 
 
@@ -192,6 +191,7 @@ def test_failure_leaves_nothing_half_written(tree):
     (tree / "in" / "Cam" / "a.pcap").write_bytes(_good())
     out = tree / "out"
     ingest([tree / "in"], tree / "devices.csv", out, progress=False)
+    check_dataset(out)
     before = {p.name: p.read_bytes() for p in out.iterdir()}
     (tree / "in" / "Cam" / "z.pcap").write_bytes(b"garbage!" * 4)
     with pytest.raises(DataError):

@@ -57,6 +57,19 @@ def validate(ds: Dataset, where: str = "dataset") -> None:
         if bad.any():
             row = int(np.flatnonzero(bad.to_numpy())[0])
             raise DataError(f"{where}/records.parquet row {row}: {col}={rec[col].iloc[row].item()!r}, expected {expected}")
+    # seq runs 0, 1, 2, ... within each object, and the first record's A is 0 (nothing came before it)
+    order = np.lexsort((rec["seq"].to_numpy(), rec["device_id"].to_numpy().astype(str)))
+    expected = rec.iloc[order].groupby("device_id", sort=False).cumcount().to_numpy()
+    wrong = np.flatnonzero(rec["seq"].to_numpy()[order] != expected)
+    if len(wrong):
+        row = int(order[wrong[0]])
+        raise DataError(f"{where}/records.parquet row {row}: object {rec['device_id'].iloc[row]!r} has seq "
+                        f"{rec['seq'].iloc[row]}, expected {expected[wrong[0]]} (seq runs 0, 1, 2, ... per object)")
+    first = np.flatnonzero(((rec["seq"] == 0) & (rec["A"] != 0)).to_numpy())
+    if len(first):
+        row = int(first[0])
+        raise DataError(f"{where}/records.parquet row {row}: A={rec['A'].iloc[row].item()!r} on the first record "
+                        f"of {rec['device_id'].iloc[row]!r}, expected 0")
     unknown = set(rec["device_id"]) - set(ds.devices["device_id"])
     if unknown:
         raise DataError(f"{where}/records.parquet: device_id {sorted(unknown)[0]!r} is not in devices.parquet")
