@@ -101,3 +101,48 @@ def test_cli_train_and_generate(tmp_path):
     res = runner.invoke(app, ["generate", str(tmp_path / "m"), "--n", "4", "--out", str(tmp_path / "x"),
                               "--like", "manufacturer=nobody"])
     assert isinstance(res.exception, DataError) and "no training object matches" in str(res.exception)
+
+
+def test_cli_train_flags_reach_the_model(tmp_path):
+    import typer
+
+    from kegan.cli import train
+
+    app = typer.Typer()
+    train.register(app)
+    app.command("unused")(lambda: None)  # two commands, so that "train" is a subcommand as in kegan's app
+    ds, emb = toy(n_objects=12, n_categories=2, max_len=15)
+    data = write_dataset(ds, tmp_path / "data")
+    runner = CliRunner()
+
+    def run(out, *flags):
+        res = runner.invoke(app, ["train", str(data), "--out", str(tmp_path / out), "--device", "cpu", *flags])
+        return res, (json.loads((tmp_path / out / "model.json").read_text()) if res.exit_code == 0 else None)
+
+    res, meta = run("abl", "--no-knowledge", "--no-attention", "--iterations", "1")  # no embeddings needed
+    assert res.exit_code == 0, res.output
+    cfg = meta["config"]
+    assert cfg["use_knowledge"] is False and cfg["attention"] is False and cfg["critic_knowledge"] is False
+    write_embeddings(data / "embeddings.parquet", ds.device_ids, emb)
+    res, meta = run("ck", "--critic-knowledge", "--category-loss-weight", "0", "--iterations", "1")
+    assert res.exit_code == 0, res.output
+    assert meta["config"]["critic_knowledge"] is True and meta["config"]["category_loss_weight"] == 0
+    # 12 objects in batches of 64: one critic step per epoch, 5 per iteration, so 10 epochs = 2 iterations
+    res, meta = run("ep", "--epochs", "10")
+    assert res.exit_code == 0, res.output
+    assert meta["steps"] == 2 and "trained 2 iterations" in res.output
+    res, _ = run("both", "--epochs", "1", "--iterations", "1")
+    assert isinstance(res.exception, Exception) and "--iterations and --epochs" in str(res.exception)
+    res, meta = run("t", "--iterations", "100000", "--max-minutes", "0.01")
+    assert res.exit_code == 0, res.output
+    assert "stopped by --max-minutes" in res.output and 0 < meta["steps"] < 100000
+    # --resume continues from the checkpoint: 2 more iterations on top of the 2 it has
+    res, first = run("r", "--iterations", "2")
+    assert res.exit_code == 0, res.output
+    res, meta = run("r", "--iterations", "4", "--resume")
+    assert res.exit_code == 0, res.output
+    assert meta["steps"] == 4 and meta["history"][-1]["step"] == 4
+    # the first run's log kept as it was (a fresh run would log other wall-clock times)
+    assert meta["history"][:len(first["history"])] == first["history"]
+    said = res.output + (res.stderr if res.stderr_bytes is not None else "")
+    assert "resuming from step 2" in said, said
