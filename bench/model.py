@@ -3,8 +3,10 @@
 usage: .venv/bin/python bench/model.py [--iterations 10] [--samples 1000] [--threads N] [--device cpu]
 
 Trains the default-size model (Algorithm 1 defaults: n_D = 5, batch 64) on a toy dataset of 256
-objects whose lengths reach M_max, then samples. Peak memory is the process's maximum resident set
-(and CUDA's peak allocation on a GPU). Timings on a shared machine are inflated by the others' load.
+objects whose lengths reach M_max, then samples. Each M_max runs in a fresh process, and its peak
+memory is that process's maximum resident set when KE-GAN's training and sampling are done, before the
+reference runs (and CUDA's peak allocation on a GPU), so no figure carries another run's peak.
+Timings on a shared machine are inflated by the others' load.
 
 Plain reference, same run, same data and same Algorithm 1 loop (n_D = 5, batch 64, WGAN-GP): the
 naive-GAN baseline, an MLP generator that emits the whole series at once and an MLP critic. The ratio
@@ -14,6 +16,7 @@ says what KE-GAN's LSTM-with-attention series generator and its knowledge condit
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import resource
 import time
 
@@ -38,6 +41,8 @@ def bench(m_max: int, iterations: int, samples: int, threads: int | None, device
     t = time.perf_counter()
     syn = model.sample(samples, seed=1)
     objects_per_s = samples / (time.perf_counter() - t)
+    peak_rss_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KE-GAN's alone
+    cuda_peak_mib = torch.cuda.max_memory_allocated() / 2**20 if device.startswith("cuda") else None
     ref = {"iterations": iterations, "batch_size": 64, "n_critic": 5, "num_threads": threads or 0}
     NaiveGANGenerator(seed=0, device=device, **{**ref, "iterations": 2}).fit(ds)  # warm-up
     t = time.perf_counter()
@@ -46,7 +51,13 @@ def bench(m_max: int, iterations: int, samples: int, threads: int | None, device
     return {"M_max": m_max, "train_steps_per_s": steps_per_s, "objects_per_s": objects_per_s,
             "reference_steps_per_s": ref_steps_per_s,
             "records_per_object": len(syn.records) / len(syn),
-            "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+            "peak_rss_mib": peak_rss_mib, "cuda_peak_mib": cuda_peak_mib}
+
+
+def bench_in_fresh_process(*args) -> dict[str, float]:
+    """``bench(*args)`` in a new interpreter, so that its peak memory is its own."""
+    with multiprocessing.get_context("spawn").Pool(1) as pool:
+        return pool.apply(bench, args)
 
 
 def main() -> None:
@@ -61,12 +72,12 @@ def main() -> None:
     print(f"{'M_max':>6} {'train steps/s':>14} {'naive-GAN ref':>14} {'ratio':>6} {'objects/s':>10} "
           f"{'records/obj':>12} {'peak RSS MiB':>13}")
     for m in args.m_max:
-        r = bench(m, args.iterations, args.samples, args.threads, args.device)
+        r = bench_in_fresh_process(m, args.iterations, args.samples, args.threads, args.device)
         print(f"{r['M_max']:>6} {r['train_steps_per_s']:>14.2f} {r['reference_steps_per_s']:>14.2f} "
               f"{r['train_steps_per_s'] / r['reference_steps_per_s']:>6.2f} {r['objects_per_s']:>10.1f} "
               f"{r['records_per_object']:>12.1f} {r['peak_rss_mib']:>13.0f}")
-    if torch.cuda.is_available() and args.device.startswith("cuda"):
-        print(f"CUDA peak allocated: {torch.cuda.max_memory_allocated() / 2**20:.0f} MiB")
+        if r["cuda_peak_mib"] is not None:
+            print(f"{'':>6} CUDA peak allocated: {r['cuda_peak_mib']:.0f} MiB")
 
 
 if __name__ == "__main__":
