@@ -16,7 +16,7 @@ GW_MAC = bytes.fromhex("aabbcc0000fe")
 BROADCAST_MAC = b"\xff" * 6
 T0 = 1_600_000_000 * 10**9  # ns; every test time is a whole microsecond so usec pcaps keep it exactly
 
-LINKTYPE = {"ethernet": 1, "vlan": 1, "qinq": 1, "raw": 101, "raw12": 12, "ipv4": 228, "ipv6": 229,
+LINKTYPE = {"ethernet": 1, "vlan": 1, "qinq": 1, "raw": 101, "raw12": 12, "raw14": 14, "ipv4": 228, "ipv6": 229,
             "sll": 113, "sll2": 276, "null_le": 0, "null_be": 0, "loop": 108}
 
 
@@ -86,7 +86,7 @@ def frame(link: str, p: Packet) -> bytes:
         return p.dst_mac + p.src_mac + struct.pack("!HHH", 0x8100, 42, ethertype) + p.ip
     if link == "qinq":
         return p.dst_mac + p.src_mac + struct.pack("!HHHHH", 0x88A8, 7, 0x8100, 42, ethertype) + p.ip
-    if link in ("raw", "raw12", "ipv4", "ipv6"):
+    if link in ("raw", "raw12", "raw14", "ipv4", "ipv6"):
         return p.ip
     if link == "sll":  # sent by us (packet type 4), ARPHRD_ETHER, 6-byte address
         return struct.pack("!HHH", 4, 1, 6) + p.src_mac + b"\0\0" + struct.pack("!H", ethertype) + p.ip

@@ -8,6 +8,7 @@ import subprocess
 import sys
 
 import pandas as pd
+import pytest
 from conftest import SENTINEL_CAPTURES, SENTINEL_DEVICES, check_dataset
 
 from kegan.dataset import read_dataset
@@ -62,4 +63,18 @@ def test_cli_bad_input_exits_2_with_the_message(tmp_path):
                           "--out", str(tmp_path / "out"), "--quiet"], capture_output=True, text=True)
     assert res.returncode == 2
     assert "error:" in res.stderr and "x.pcap: byte offset 0: unknown capture format, first bytes 47 49 46 38" in res.stderr
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("flags, message", [
+    (["--window", "1", "--gap", "2"], "--window and --gap exclude each other"),
+    (["--window", "0"], "--window 0.0: expected a positive number of seconds"),
+    (["--gap", "-1"], "--gap -1.0: expected a positive number of seconds"),
+    (["--object", "file"], "--object 'file': expected one of capture, device"),
+])
+def test_cli_bad_settings_exit_2_before_reading_anything(tmp_path, flags, message):
+    res = subprocess.run([sys.executable, "-m", "kegan.cli.main", "ingest", str(SENTINEL_CAPTURES), "--devices",
+                          str(SENTINEL_DEVICES), "--out", str(tmp_path / "out"), "--quiet", *flags],
+                         capture_output=True, text=True)
+    assert res.returncode == 2 and message in res.stderr, res.stderr
     assert not (tmp_path / "out").exists()

@@ -76,7 +76,7 @@ def kg_check(
 
     if seeds < 2:
         raise ParameterError(f"--seeds {seeds}: need at least 2 splits to measure a spread")
-    result = run_check(dataset, seeds=range(seeds), grouped=grouped)
+    result = run_check(dataset, seeds=range(seeds), grouped=grouped, progress=True)
     for line in format_report(result):
         typer.echo(line)
     write_json(Path(dataset) / "kg_check.json", result)
