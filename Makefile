@@ -12,6 +12,7 @@ ARGS ?=
 venv: $(STAMP)
 
 $(STAMP): pyproject.toml
+	@echo "setting up $(VENV): torch==2.13.0 (CPU, from local disk), then kegan and its pinned dependencies (a minute or two, once)"
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --disable-pip-version-check torch==2.13.0
 	$(PY) -m pip install -q --disable-pip-version-check -e '.[test]'

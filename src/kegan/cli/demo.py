@@ -31,7 +31,13 @@ def demo(
     """
     settings = DemoSettings(data=data, devices=devices, out=out, seed=seed, iterations=iterations,
                             max_minutes=max_minutes, device=device, fresh=fresh)
-    result = run_demo(settings)
+    try:
+        result = run_demo(settings)
+    except KeyboardInterrupt:
+        typer.secho(f"interrupted: run the same `kegan demo` command again to continue; finished stages are "
+                    f"reused and training resumes from its last checkpoint in {out / 'checkpoints'}/",
+                    fg="yellow", err=True)
+        raise typer.Exit(130) from None
     typer.echo(format_summary(result))
 
 

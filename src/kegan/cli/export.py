@@ -16,7 +16,7 @@ def export(
     format: str = typer.Option("csv", "--format", help="Output format; only csv for now."),
     out: Path = typer.Option(None, "--out", help="Output directory (default: DATASET/csv)."),
 ) -> None:
-    """Write devices.csv, records.csv (and observations.csv) next to the Parquet files.
+    """Write devices.csv, records.csv (and observations.csv) into DATASET/csv/ (or --out).
 
     Example: kegan export runs/sentinel --format csv
     """

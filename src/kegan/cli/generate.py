@@ -8,6 +8,7 @@ from pathlib import Path
 import typer
 
 from ..dataset import write_dataset
+from ..errors import ParameterError
 from ..model.config import DEFAULT_ITERATIONS
 
 # Attribute columns never copied into a synthetic dataset by --like: names, MACs and addresses.
@@ -33,6 +34,8 @@ def generate(
     from ..knowledge.embeddings_io import read_embeddings
     from ..model import KEGAN
 
+    if n < 1:
+        raise ParameterError(f"--n {n}: expected a whole number of objects >= 1")
     m = KEGAN.load(model, device=device)
     embeddings, attributes, rows = None, {}, None
     if like is not None:
@@ -64,14 +67,14 @@ def generate(
         m.category_names_[i] for i in m.object_categories_[rows]}
     missing = sorted(expected - set(counts.index))
     foreign = sorted(set(counts.index) - expected)
-    what = "the model's" if like is None or rows is None else f"the {len(rows)} matching training objects'"
+    what = "the training objects" if like is None or rows is None else f"the {len(rows)} matching training objects"
     hint = (f"the model trained {m.n_iter_} iterations (default {DEFAULT_ITERATIONS}): it may be under-trained"
             if m.n_iter_ < DEFAULT_ITERATIONS else "sample more objects, or train longer")
     if missing:
-        typer.secho(f"warning: {len(missing)} of {what} {len(expected)} categories were not sampled: "
+        typer.secho(f"warning: {len(missing)} of the {len(expected)} categories of {what} not sampled: "
                     f"{', '.join(missing)} ({hint})", fg="yellow", err=True)
     if foreign:
-        typer.secho(f"warning: {sum(int(counts[c]) for c in foreign)} objects in categories none of {what} objects "
+        typer.secho(f"warning: {sum(int(counts[c]) for c in foreign)} objects in categories that none of {what} "
                     f"have: {', '.join(foreign)} ({hint})", fg="yellow", err=True)
 
 

@@ -49,6 +49,12 @@ def train(
     resolve_device(device)  # a bad --device is an error before any work, in the option's own words
     if iterations is not None and epochs is not None:
         raise ParameterError("--iterations and --epochs: give one or the other")
+    if iterations is not None and iterations < 1:
+        raise ParameterError(f"--iterations {iterations}: expected a whole number >= 1")
+    if epochs is not None and not epochs > 0:
+        raise ParameterError(f"--epochs {epochs}: expected a number > 0")
+    if max_minutes is not None and not max_minutes > 0:
+        raise ParameterError(f"--max-minutes {max_minutes}: expected a number > 0")
     config = KEGANConfig(seed=seed, device=device, use_knowledge=not no_knowledge, attention=not no_attention,
                          critic_knowledge=critic_knowledge, category_loss_weight=category_loss_weight)
     if iterations is not None:

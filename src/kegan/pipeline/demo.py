@@ -65,15 +65,21 @@ def _stage(name: str, number: int) -> float:
 
 def run_demo(settings: DemoSettings) -> DemoResult:
     """Run (or bring up to date) every stage of the demo; returns paths, timings and the metrics."""
+    from ..device import resolve_device
     from ..ingest.api import ingest
     from ..knowledge.api import build_knowledge
     from ..knowledge.embeddings_io import read_embeddings
     from ..model import KEGAN, KEGANConfig
 
     s = settings
+    resolve_device(s.device)  # a bad --device is an error before any stage runs, not after ingest
+    if s.iterations is not None and s.iterations < 1:
+        raise ParameterError(f"--iterations {s.iterations}: expected a whole number >= 1")
     data = Path(s.data)
     if not data.exists():
-        raise ParameterError(f"--data {data}: no such file or directory (the demo reads captures from there)")
+        hint = (" (the default is relative to the repository root: run `make demo` or `kegan demo` there, "
+                "or give --data and --devices)" if data == DEFAULT_DATA else " (the demo reads captures from there)")
+        raise ParameterError(f"--data {data}: no such file or directory{hint}")
     if s.devices is not None and not Path(s.devices).exists():
         raise ParameterError(f"--devices {s.devices}: no such file")
     out = Path(s.out)
@@ -143,7 +149,7 @@ def run_demo(settings: DemoSettings) -> DemoResult:
         shutil.rmtree(ckpt_dir, ignore_errors=True)
         log.done("train", key)
         cut = " (stopped by --max-minutes)" if model.stopped_by_time_ else ""
-        say(f"trained {model.n_iter_} iterations in {model.elapsed_s_:.0f}s{cut} on {len(train_ds)} objects "
+        say(f"trained {model.n_iter_} iterations in {model.elapsed_s_:.0f}s of training in all{cut} on {len(train_ds)} objects "
             f"({len(test_ds)} held out) -> {model_dir}")
     result.timings["train"] = time.perf_counter() - t
 
@@ -177,7 +183,7 @@ def run_demo(settings: DemoSettings) -> DemoResult:
         log.done("evaluate", key)
     result.timings["evaluate"] = time.perf_counter() - t
     result.peak_rss_mb = _peak_rss_mb()
-    write_json(out / "demo.json", {"settings": {k: str(v) for k, v in asdict(s).items()},
+    write_json(out / "demo.json", {"settings": {k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(s).items()},
                                    "timings_s": result.timings, "reused": result.reused,
                                    "peak_rss_mb": result.peak_rss_mb,
                                    "objects": len(ds), "categories": len(ds.category_names),

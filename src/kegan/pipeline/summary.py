@@ -51,7 +51,8 @@ def format_summary(result: DemoResult) -> str:
         real_acc = [v["accuracy"] for v in tstr.get("train_real", {}).values()]
         syn_acc = [v["accuracy"] for v in tstr.get("train_synthetic", {}).values()]
         if ratios:
-            lines += ["", f"  train-on-synthetic / train-on-real accuracy, tested on {tstr.get('test_on')}: "
+            on = "the held-out real objects" if tstr.get("test_on") == "TEST" else tstr.get("test_on")
+            lines += ["", f"  train-on-synthetic / train-on-real accuracy, tested on {on}: "
                           f"mean ratio {np.mean(ratios):.2f} (real {np.mean(real_acc):.3f}, synthetic {np.mean(syn_acc):.3f}, "
                           f"over {len(ratios)} classifiers)"]
     t = result.timings
