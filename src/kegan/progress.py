@@ -19,7 +19,7 @@ from rich.progress import (
 
 T = TypeVar("T")
 
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True)  # a log file gets whole lines, not lines cut at 80 columns
 
 
 #: Seconds between plain progress lines when stderr is not a terminal (a log file, CI).
