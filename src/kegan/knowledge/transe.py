@@ -22,7 +22,7 @@ import pandas as pd
 from ..atomic import atomic_path
 from ..device import resolve_device, torch_threads
 from ..errors import DataError, ParameterError, TrainingError
-from ..progress import make_progress
+from ..progress import make_progress, say
 
 # Below this many triples TransE has too little to learn from; it still runs, with a warning.
 TINY_GRAPH_TRIPLES = 50
@@ -184,6 +184,8 @@ def train_transe(
     # so that "epochs" means a comparable amount of training whatever the graph's size.
     batch_size = int(max(1, min(config.batch_size, math.ceil(len(labeled) / MIN_BATCHES_PER_EPOCH))))
     bar = make_progress(transient=True) if progress else None
+    if progress:  # the bar is transient, and a log file only gets a line every 30 s: say what starts
+        say(f"training TransE: {len(labeled)} triples, dim {config.dim}, {int(config.epochs)} epochs on {torch_device.type}")
     with bar if bar is not None else contextlib.nullcontext():
         task = bar.add_task(f"TransE on {torch_device.type}", total=int(config.epochs), info="") if bar else None
         callback = _Bar(bar, task)
