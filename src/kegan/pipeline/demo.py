@@ -149,7 +149,8 @@ def run_demo(settings: DemoSettings) -> DemoResult:
         shutil.rmtree(ckpt_dir, ignore_errors=True)
         log.done("train", key)
         cut = " (stopped by --max-minutes)" if model.stopped_by_time_ else ""
-        say(f"trained {model.n_iter_} iterations in {model.elapsed_s_:.0f}s of training in all{cut} on {len(train_ds)} objects "
+        before = ", the interrupted run's included" if resume else ""
+        say(f"trained {model.n_iter_} iterations ({model.elapsed_s_:.0f} s of training{before}){cut} on {len(train_ds)} objects "
             f"({len(test_ds)} held out) -> {model_dir}")
     result.timings["train"] = time.perf_counter() - t
 
