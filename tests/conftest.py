@@ -26,6 +26,11 @@ def check_dataset(path: Path, synthetic: bool = False) -> str:
     return res.stdout.strip()
 
 
+def run_kegan(*args) -> subprocess.CompletedProcess:
+    """``kegan ARGS...`` in a new process (this Python), output captured as text."""
+    return subprocess.run([sys.executable, "-m", "kegan.cli.main", *map(str, args)], capture_output=True, text=True)
+
+
 def _need_sentinel() -> None:
     if not SENTINEL_CAPTURES.is_dir():
         pytest.fail(f"the real captures are missing: expected {SENTINEL_CAPTURES}")

@@ -1,20 +1,14 @@
 """`kegan export`: CSV copies of a dataset's tables, equal to the Parquet content."""
 
-import subprocess
-import sys
-
 import pandas as pd
+from conftest import run_kegan
 
 from kegan.dataset import read_dataset, write_dataset
 
 
-def _kegan(*args):
-    return subprocess.run([sys.executable, "-m", "kegan.cli.main", *map(str, args)], capture_output=True, text=True)
-
-
 def test_export_writes_csv_copies_of_every_table(toy_dataset, tmp_path):
     write_dataset(toy_dataset, tmp_path / "d")
-    res = _kegan("export", tmp_path / "d", "--format", "csv")
+    res = run_kegan("export", tmp_path / "d", "--format", "csv")
     assert res.returncode == 0, res.stderr
     assert f"exported 40 objects, {len(toy_dataset.records)} records to {tmp_path / 'd' / 'csv'}/" in res.stdout
     ds = read_dataset(tmp_path / "d")
@@ -27,8 +21,8 @@ def test_export_writes_csv_copies_of_every_table(toy_dataset, tmp_path):
 
 def test_export_rejects_another_format_and_a_missing_dataset(toy_dataset, tmp_path):
     write_dataset(toy_dataset, tmp_path / "d")
-    res = _kegan("export", tmp_path / "d", "--format", "json")
+    res = run_kegan("export", tmp_path / "d", "--format", "json")
     assert res.returncode == 2 and "--format 'json': only 'csv' is supported" in res.stderr
     assert not (tmp_path / "d" / "csv").exists()
-    res = _kegan("export", tmp_path / "nope")
+    res = run_kegan("export", tmp_path / "nope")
     assert res.returncode == 2 and "nope" in res.stderr and "Traceback" not in res.stderr

@@ -1,22 +1,15 @@
-import subprocess
-import sys
-
 import numpy as np
-from conftest import check_dataset
+from conftest import check_dataset, run_kegan
 
 from kegan.dataset import read_dataset, write_dataset
 from kegan.knowledge.embeddings_io import read_embeddings, write_embeddings
-
-
-def _kegan(*args):
-    return subprocess.run([sys.executable, "-m", "kegan.cli.main", *map(str, args)], capture_output=True, text=True)
 
 
 def test_split_writes_disjoint_stratified_parts_with_their_embeddings(toy_dataset, tmp_path):
     write_dataset(toy_dataset, tmp_path / "d")
     vectors = np.random.default_rng(0).normal(size=(len(toy_dataset), 8))
     write_embeddings(tmp_path / "d" / "embeddings.parquet", toy_dataset.device_ids, vectors)
-    res = _kegan("split", tmp_path / "d", "--out", tmp_path / "s", "--seed", 1)
+    res = run_kegan("split", tmp_path / "d", "--out", tmp_path / "s", "--seed", 1)
     assert res.returncode == 0, res.stderr
     train, test = read_dataset(tmp_path / "s" / "train"), read_dataset(tmp_path / "s" / "test")
     check_dataset(tmp_path / "s" / "train")
@@ -32,6 +25,6 @@ def test_split_writes_disjoint_stratified_parts_with_their_embeddings(toy_datase
 
 def test_split_rejects_a_bad_fraction(toy_dataset, tmp_path):
     write_dataset(toy_dataset, tmp_path / "d")
-    res = _kegan("split", tmp_path / "d", "--out", tmp_path / "s", "--train-fraction", 1.5)
+    res = run_kegan("split", tmp_path / "d", "--out", tmp_path / "s", "--train-fraction", 1.5)
     assert res.returncode == 2 and "--train-fraction 1.5" in res.stderr
     assert not (tmp_path / "s").exists()

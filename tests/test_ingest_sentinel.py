@@ -4,12 +4,10 @@ folders that share a MAC with their hub keep their own device."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import pandas as pd
 import pytest
-from conftest import SENTINEL_CAPTURES, SENTINEL_DEVICES, check_dataset
+from conftest import SENTINEL_CAPTURES, SENTINEL_DEVICES, check_dataset, run_kegan
 
 from kegan.dataset import read_dataset
 
@@ -46,8 +44,8 @@ def test_capture_objects(sentinel_dataset):
 
 def test_device_objects_through_the_cli(tmp_path):
     out = tmp_path / "by-device"
-    res = subprocess.run([sys.executable, "-m", "kegan.cli.main", "ingest", str(SENTINEL_CAPTURES), "--devices", str(SENTINEL_DEVICES),
-                          "--out", str(out), "--object", "device", "--quiet"], capture_output=True, text=True)
+    res = run_kegan("ingest", SENTINEL_CAPTURES, "--devices", SENTINEL_DEVICES, "--out", out, "--object", "device",
+                    "--quiet")
     assert res.returncode == 0, res.stderr
     assert "objects: 31 in 8 categories" in res.stdout
     assert check_dataset(out).startswith("conforms: 31 objects, 8 categories")
@@ -59,8 +57,7 @@ def test_device_objects_through_the_cli(tmp_path):
 def test_cli_bad_input_exits_2_with_the_message(tmp_path):
     bad = tmp_path / "x.pcap"
     bad.write_bytes(b"GIF89a not a capture")
-    res = subprocess.run([sys.executable, "-m", "kegan.cli.main", "ingest", str(bad), "--devices", str(SENTINEL_DEVICES),
-                          "--out", str(tmp_path / "out"), "--quiet"], capture_output=True, text=True)
+    res = run_kegan("ingest", bad, "--devices", SENTINEL_DEVICES, "--out", tmp_path / "out", "--quiet")
     assert res.returncode == 2
     assert "error:" in res.stderr and "x.pcap: byte offset 0: unknown capture format, first bytes 47 49 46 38" in res.stderr
     assert not (tmp_path / "out").exists()
@@ -73,8 +70,7 @@ def test_cli_bad_input_exits_2_with_the_message(tmp_path):
     (["--object", "file"], "--object 'file': expected one of capture, device"),
 ])
 def test_cli_bad_settings_exit_2_before_reading_anything(tmp_path, flags, message):
-    res = subprocess.run([sys.executable, "-m", "kegan.cli.main", "ingest", str(SENTINEL_CAPTURES), "--devices",
-                          str(SENTINEL_DEVICES), "--out", str(tmp_path / "out"), "--quiet", *flags],
-                         capture_output=True, text=True)
+    res = run_kegan("ingest", SENTINEL_CAPTURES, "--devices", SENTINEL_DEVICES, "--out", tmp_path / "out", "--quiet",
+                    *flags)
     assert res.returncode == 2 and message in res.stderr, res.stderr
     assert not (tmp_path / "out").exists()
